@@ -1,0 +1,135 @@
+/**
+ * Loads stack.yaml as a pipeline: read → parse (keeping line/col) → schema → defaults → validators.
+ * Returns the spec and warnings, or throws one ConfigError holding every problem found. Never prints.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { readComposeServices } from './compose-files.js';
+import { locate } from './locate.js';
+import { normalizeServices } from './normalize.js';
+import { pathToString, type ConfigProblem } from './problems.js';
+import { stackFileSchema, type StackFile } from './schema.js';
+import type { StackSpec } from './types.js';
+import { runValidators } from './validators.js';
+
+export interface LoadOptions {
+  /** The process environment (injected so tests control it). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Extra compose files (e.g. a local-images override), resolved against `cwd`, appended after stack.yaml's. */
+  extraComposeFiles?: readonly string[];
+  cwd?: string;
+}
+
+export interface LoadedStack {
+  spec: StackSpec;
+  warnings: ConfigProblem[];
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|api_?key/i;
+
+export function loadStack(file: string, options: LoadOptions = {}): LoadedStack {
+  const cwd = options.cwd ?? process.cwd();
+  const path = resolve(cwd, file);
+  const shown = relative(cwd, path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError([{ file: shown, path: '', message: 'file not found; create it (see README) or pass -f/--file PATH' }]);
+  }
+
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file: shown, path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: pos.line, col: pos.col };
+      }),
+    );
+  }
+
+  const at = (p: readonly PropertyKey[], message: string, atKey = false): ConfigProblem => ({
+    file: shown,
+    path: pathToString(p),
+    message,
+    ...locate(doc, lines, p, atKey),
+  });
+
+  const parsed = stackFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => schemaProblems(issue, at, doc)));
+
+  const dir = dirname(path);
+  const envFiles = resolveEnvFiles(parsed.data, dir);
+  const env = readEnv(envFiles.found, options.env ?? process.env);
+  const composeFiles = [
+    ...parsed.data.compose.files.map((f) => resolve(dir, f)),
+    ...(options.extraComposeFiles ?? []).map((f) => (isAbsolute(f) ? f : resolve(cwd, f))),
+  ];
+  const spec: StackSpec = {
+    file: path,
+    dir,
+    name: parsed.data.name,
+    composeFiles,
+    envFiles: envFiles.found,
+    env,
+    services: normalizeServices(parsed.data),
+  };
+
+  const compose = readComposeServices(composeFiles, shown, cwd);
+  const { errors, warnings } = runValidators({ spec, composeServices: compose.services, problem: (p, m) => at(p, m) });
+  const missingEnvFiles = envFiles.missing.map((f) => at(['env_file'], `env file ${relative(cwd, f)} does not exist`));
+  const problems = [...compose.problems, ...missingEnvFiles, ...errors];
+  if (problems.length > 0) throw new ConfigError(problems, warnings);
+  return { spec, warnings };
+}
+
+/** One zod issue → problems with positions; unknown keys point at each key, with a hint for secrets. */
+function schemaProblems(
+  issue: z.core.$ZodIssue,
+  at: (p: readonly PropertyKey[], m: string, atKey?: boolean) => ConfigProblem,
+  doc: Document,
+): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) =>
+      at(
+        [...issue.path, key],
+        SECRET_KEY.test(key)
+          ? `secrets may not be written in stack.yaml; put the value in the environment or the env file and use ${key.replace(/_?env$/, '')}_env: VAR_NAME`
+          : 'unknown key; check the spelling against schema/stack.schema.json',
+        true,
+      ),
+    );
+  }
+  const value = doc.getIn(issue.path as PropertyKey[]);
+  const shownValue = value === undefined ? '' : `${JSON.stringify(value)} `;
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') {
+    return [at(issue.path, `${shownValue}is not a probe type (use tcp, http, redis, postgres, qdrant, prometheus, grafana, exec or docker)`)];
+  }
+  if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
+    return [at([...issue.path, 'type'], `${shownValue ? '' : 'missing; '}probe type must be one of tcp, http, redis, postgres, qdrant, prometheus, grafana, exec, docker`)];
+  }
+  if (issue.code === 'invalid_type' && value === undefined) return [at(issue.path, `is required (${issue.expected})`)];
+  return [at(issue.path, `${shownValue}${issue.message}`)];
+}
+
+function resolveEnvFiles(file: StackFile, dir: string): { found: string[]; missing: string[] } {
+  if (file.env_file === undefined) {
+    const dotenv = resolve(dir, '.env');
+    return { found: existsSync(dotenv) ? [dotenv] : [], missing: [] };
+  }
+  const all = (Array.isArray(file.env_file) ? file.env_file : [file.env_file]).map((f) => resolve(dir, f));
+  return { found: all.filter((f) => existsSync(f)), missing: all.filter((f) => !existsSync(f)) };
+}
+
+/** Env files first, then the process environment on top (as compose does). */
+function readEnv(files: readonly string[], processEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const f of files) Object.assign(env, parseEnv(readFileSync(f, 'utf8')));
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
+  return env;
+}

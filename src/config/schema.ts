@@ -1,0 +1,126 @@
+/**
+ * The stack.yaml (version 1) schema, as written by users: durations are still strings here.
+ * `normalize.ts` turns a document that passed this schema into a typed StackSpec with defaults applied.
+ * `npm run schema` publishes this schema as schema/stack.schema.json for editors.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+
+const duration = z
+  .string()
+  .regex(new RegExp(DURATION_PATTERN), { message: 'is not a duration: use a number with ms, s, m or h, e.g. 250ms, 15s, 2m' })
+  .describe('A duration: a number followed by ms, s, m or h (e.g. 250ms, 15s, 2m).');
+
+const port = z.number().int().min(1).max(65535).describe('The container port; the host port is resolved from the running container.');
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable' })
+  .describe('Name of an environment variable (from the environment or env_file) holding the value.');
+
+export const probeTimingShape = {
+  interval: duration.optional().describe('Time between two probe attempts (default 250ms).'),
+  timeout: duration.optional().describe('A single attempt is cut after this long (default 2s).'),
+  success_threshold: z.number().int().min(1).optional().describe('Consecutive successes needed to be healthy (default 1).'),
+  failure_threshold: z.number().int().min(1).optional().describe('Consecutive failures that make a running service unhealthy (default 3).'),
+};
+
+const hostShape = { host: z.string().optional().describe('Host to probe instead of the published port on loopback.') };
+
+const tcpProbe = z.strictObject({ type: z.literal('tcp'), port, ...hostShape, ...probeTimingShape });
+const httpProbe = z.strictObject({
+  type: z.literal('http'),
+  port,
+  ...hostShape,
+  path: z.string().startsWith('/').optional().describe('Request path (default /).'),
+  scheme: z.enum(['http', 'https']).optional(),
+  method: z.enum(['GET', 'HEAD']).optional(),
+  expect: z
+    .strictObject({
+      status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('Accepted status code(s); default any 2xx.'),
+      body_contains: z.string().optional(),
+      json: z.record(z.string(), z.unknown()).optional().describe('The JSON body must contain these keys with these values (deep subset match).'),
+    })
+    .optional(),
+  ...probeTimingShape,
+});
+const redisProbe = z.strictObject({
+  type: z.literal('redis'),
+  port,
+  ...hostShape,
+  username_env: envName.optional(),
+  password_env: envName.optional(),
+  db: z.number().int().min(0).optional(),
+  ...probeTimingShape,
+});
+const postgresProbe = z.strictObject({
+  type: z.literal('postgres'),
+  port,
+  ...hostShape,
+  user: z.string().optional().describe('User name (default postgres); or user_env.'),
+  user_env: envName.optional(),
+  password_env: envName.optional(),
+  database: z.string().optional(),
+  database_env: envName.optional(),
+  query: z.string().optional().describe('Run after SELECT 1; must succeed.'),
+  ...probeTimingShape,
+});
+const qdrantProbe = z.strictObject({ type: z.literal('qdrant'), port, ...hostShape, api_key_env: envName.optional(), ...probeTimingShape });
+const prometheusProbe = z.strictObject({ type: z.literal('prometheus'), port, ...hostShape, ...probeTimingShape });
+const grafanaProbe = z.strictObject({ type: z.literal('grafana'), port, ...hostShape, ...probeTimingShape });
+const execProbe = z.strictObject({
+  type: z.literal('exec'),
+  command: z.union([z.string().min(1), z.array(z.string()).min(1)]).describe('Run in the container; exit 0 means ready. A string runs through sh -c.'),
+  ...probeTimingShape,
+});
+const dockerProbe = z.strictObject({ type: z.literal('docker'), ...probeTimingShape }).describe("The container's own HEALTHCHECK status.");
+
+export const probeSchema = z.discriminatedUnion('type', [
+  tcpProbe,
+  httpProbe,
+  redisProbe,
+  postgresProbe,
+  qdrantProbe,
+  prometheusProbe,
+  grafanaProbe,
+  execProbe,
+  dockerProbe,
+]);
+
+export const CONDITIONS = ['healthy', 'started', 'completed'] as const;
+
+const serviceName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { message: 'is not a valid service name' });
+const dependency = z.union([
+  serviceName,
+  z.strictObject({ service: serviceName, condition: z.enum(CONDITIONS).optional() }),
+]);
+
+export const serviceSchema = z.strictObject({
+  description: z.string().optional(),
+  compose_service: z.string().optional().describe('The service name in the compose files (default: the key).'),
+  depends_on: z.array(dependency).optional(),
+  probe: probeSchema.optional(),
+  startup_timeout: duration.optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
+});
+
+export const stackFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'must be lowercase letters, digits, - and _ (it is the compose project name)' }),
+  compose: z.strictObject({
+    files: z.array(z.string()).min(1).describe('Compose files, relative to stack.yaml.'),
+  }),
+  env_file: z.union([z.string(), z.array(z.string())]).optional().describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
+  defaults: z
+    .strictObject({
+      startup_timeout: duration.optional(),
+      probe: z.strictObject(probeTimingShape).optional(),
+    })
+    .optional(),
+  services: z.record(serviceName, serviceSchema).refine((s) => Object.keys(s).length > 0, { message: 'must declare at least one service' }),
+});
+
+export type StackFile = z.infer<typeof stackFileSchema>;
+export type RawService = z.infer<typeof serviceSchema>;
+export type RawProbe = z.infer<typeof probeSchema>;

@@ -1,0 +1,45 @@
+/** The typed, defaulted stack the rest of `stack` works with. Durations are milliseconds. */
+import type { RawProbe } from './schema.js';
+
+export type Condition = 'healthy' | 'started' | 'completed';
+
+export interface DependencySpec {
+  service: string;
+  condition: Condition;
+}
+
+export interface ProbeTiming {
+  intervalMs: number;
+  timeoutMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
+// Distributive, so each probe type keeps its own keys.
+type WithoutTiming<T> = T extends unknown ? Omit<T, 'interval' | 'timeout' | 'success_threshold' | 'failure_threshold'> : never;
+export type ProbeSpec = WithoutTiming<RawProbe> extends infer P ? (P extends unknown ? P & { timing: ProbeTiming } : never) : never;
+export type ProbeType = ProbeSpec['type'];
+export type ProbeOf<T extends ProbeType> = Extract<ProbeSpec, { type: T }>;
+
+export interface ServiceSpec {
+  name: string;
+  composeService: string;
+  dependsOn: DependencySpec[];
+  probe?: ProbeSpec;
+  startupTimeoutMs: number;
+}
+
+export interface StackSpec {
+  /** Absolute path of stack.yaml. */
+  file: string;
+  /** Directory of stack.yaml; compose paths are relative to it. */
+  dir: string;
+  name: string;
+  /** Absolute compose file paths, in order (later files override earlier ones). */
+  composeFiles: string[];
+  /** Absolute env file paths that were found and read. */
+  envFiles: string[];
+  /** Environment for probes and compose: env files overlaid by the process environment. Holds secrets: never print. */
+  env: Record<string, string>;
+  services: Record<string, ServiceSpec>;
+}

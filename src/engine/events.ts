@@ -1,0 +1,53 @@
+/**
+ * What the engine tells the world. The engine emits these and nothing else; renderers (report/) turn
+ * them into a live view, plain lines or JSON. Nothing in engine/ writes to stdout.
+ */
+import type { ProbeResult } from '../probes/types.js';
+import type { ContainerState } from '../runtime/types.js';
+
+export type Strategy = 'eager' | 'waves';
+
+export type ServiceState =
+  | 'pending' // waiting for its dependencies
+  | 'starting' // start requested
+  | 'probing' // running, gate not passed yet
+  | 'healthy' // gate passed (or running with no probe)
+  | 'completed' // exited 0, for one-shot services
+  | 'failed'
+  | 'skipped' // not started because a dependency (or the previous wave) failed
+  | 'cancelled'; // interrupted
+
+export interface FailureReport {
+  service: string;
+  /** One sentence: why the gate failed. */
+  reason: string;
+  kind: 'deadline' | 'exited' | 'start-error' | 'completed-nonzero';
+  elapsedMs: number;
+  deadlineMs: number;
+  /** The last probe attempts, oldest first. */
+  probes: ProbeResult[];
+  container?: { state: ContainerState | 'absent'; exitCode: number; oomKilled: boolean; restartCount: number };
+  logs: string[];
+  /** Selected services that were not started because of this failure. */
+  notStarted: string[];
+}
+
+export type StackEvent =
+  | { type: 'plan'; at: number; strategy: Strategy; waves: string[][]; services: string[] }
+  | { type: 'create'; at: number; phase: 'begin' | 'end'; services: string[] }
+  | { type: 'service'; at: number; service: string; state: ServiceState; detail?: string; sinceStartMs?: number }
+  | { type: 'probe'; at: number; service: string; attempt: number; result: ProbeResult }
+  | { type: 'failure'; at: number; report: FailureReport }
+  | { type: 'stop'; at: number; service: string; phase: 'begin' | 'end' }
+  | { type: 'removed'; at: number; volumes: boolean }
+  | { type: 'done'; at: number; ok: boolean; durationMs: number; outcome: Record<string, ServiceOutcome> };
+
+export interface ServiceOutcome {
+  state: ServiceState;
+  /** From the start request (or from the beginning of `up`, when already running) to healthy. */
+  readyMs?: number;
+  /** True when it was already running and healthy, so `up` did not touch it. */
+  unchanged?: boolean;
+}
+
+export type Emit = (event: StackEvent) => void;

@@ -1,0 +1,113 @@
+/**
+ * The health gate of one service: probe until `success_threshold` consecutive successes, or fail when the
+ * container exits or the startup deadline passes. Also the one-shot probe used by `status` and `up`'s
+ * "already healthy?" check.
+ */
+import type { ProbeSpec } from '../config/types.js';
+import type { ServiceSpec, StackSpec } from '../config/types.js';
+import { runProbe, type ContextWithoutSignal } from '../probes/run-probe.js';
+import type { Endpoint, ProbeResult } from '../probes/types.js';
+import type { Runtime } from '../runtime/types.js';
+import type { Clock } from './clock.js';
+import type { Emit, FailureReport } from './events.js';
+
+export type ProbeRunner = (probe: ProbeSpec, ctx: ContextWithoutSignal, clock: Clock, signal?: AbortSignal) => Promise<ProbeResult>;
+
+export const defaultProbeRunner: ProbeRunner = (probe, ctx, clock, signal) => runProbe(probe, ctx, clock, signal);
+
+const HISTORY = 5;
+export const LOG_TAIL = 20;
+
+/** The probe context of a service; the published endpoint is looked up once per container start. */
+export function probeContext(spec: StackSpec, service: ServiceSpec, runtime: Runtime): ContextWithoutSignal {
+  const endpoints = new Map<number, Promise<Endpoint>>();
+  return {
+    env: spec.env,
+    endpoint: (port, host) => {
+      if (host) return Promise.resolve({ host, port });
+      let found = endpoints.get(port);
+      if (!found) {
+        found = runtime.endpoint(service.composeService, port);
+        endpoints.set(port, found);
+        found.catch(() => endpoints.delete(port)); // retry the lookup next attempt
+      }
+      return found;
+    },
+    exec: (command, signal) => runtime.exec(service.composeService, command, signal),
+    healthStatus: async () => (await runtime.inspect(service.composeService))?.health,
+  };
+}
+
+export interface GateDeps {
+  spec: StackSpec;
+  runtime: Runtime;
+  clock: Clock;
+  emit: Emit;
+  probeRunner: ProbeRunner;
+}
+
+export type GateOutcome = { ok: true } | { ok: false; report: FailureReport };
+
+export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: number, signal: AbortSignal): Promise<GateOutcome> {
+  const { runtime, clock, emit } = deps;
+  const probe = service.probe!;
+  const deadline = startedAt + service.startupTimeoutMs;
+  const ctx = probeContext(deps.spec, service, runtime);
+  const history: ProbeResult[] = [];
+  let consecutive = 0;
+  for (let attempt = 1; ; attempt++) {
+    signal.throwIfAborted();
+    const attemptStart = clock.now();
+    // An attempt never runs past the deadline, so `up` fails on time even with a long probe timeout.
+    const remaining = Math.max(deadline - attemptStart, 100);
+    const timed = { ...probe, timing: { ...probe.timing, timeoutMs: Math.min(probe.timing.timeoutMs, remaining) } };
+    const result = await deps.probeRunner(timed, ctx, clock, signal);
+    signal.throwIfAborted();
+    history.push(result);
+    if (history.length > HISTORY) history.shift();
+    emit({ type: 'probe', at: clock.now(), service: service.name, attempt, result });
+    if (result.ok) {
+      if (++consecutive >= probe.timing.successThreshold) return { ok: true };
+    } else {
+      consecutive = 0;
+      const info = await runtime.inspect(service.composeService);
+      if (!info || info.state === 'exited' || info.state === 'dead') {
+        const why = info ? `the container exited with code ${info.exitCode}${info.oomKilled ? ' (killed: out of memory)' : ''}` : 'the container disappeared';
+        return { ok: false, report: await failureReport(deps, service, 'exited', `${why} before it became healthy`, startedAt, history) };
+      }
+    }
+    const now = clock.now();
+    if (now >= deadline) {
+      const last = history.at(-1);
+      const reason = `not healthy within its startup_timeout of ${service.startupTimeoutMs / 1000}s${last?.error ? `; last probe: ${last.error}` : ''}`;
+      return { ok: false, report: await failureReport(deps, service, 'deadline', reason, startedAt, history) };
+    }
+    await clock.sleep(Math.min(Math.max(probe.timing.intervalMs - (now - attemptStart), 0), deadline - now), signal);
+  }
+}
+
+/** Everything a user needs to see why a service failed, gathered once; best effort for the container parts. */
+export async function failureReport(
+  deps: Pick<GateDeps, 'runtime' | 'clock'>,
+  service: ServiceSpec,
+  kind: FailureReport['kind'],
+  reason: string,
+  startedAt: number,
+  probes: ProbeResult[] = [],
+): Promise<FailureReport> {
+  const info = await deps.runtime.inspect(service.composeService).catch(() => undefined);
+  const logs = await deps.runtime.logs(service.composeService, LOG_TAIL).catch(() => []);
+  return {
+    service: service.name,
+    reason,
+    kind,
+    elapsedMs: deps.clock.now() - startedAt,
+    deadlineMs: service.startupTimeoutMs,
+    probes: [...probes],
+    container: info
+      ? { state: info.state, exitCode: info.exitCode, oomKilled: info.oomKilled, restartCount: info.restartCount }
+      : { state: 'absent', exitCode: 0, oomKilled: false, restartCount: 0 },
+    logs,
+    notStarted: [],
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * `up`: plan, create everything with one compose call, then start each service the moment its own
+ * dependencies meet their condition (eager) or the whole previous wave is healthy (waves), and gate each
+ * one on its probe. Emits events; throws a typed error when the selected services are not all healthy.
+ */
+import type { ServiceSpec, StackSpec } from '../config/types.js';
+import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../errors.js';
+import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
+import type { Runtime } from '../runtime/types.js';
+import type { Clock } from './clock.js';
+import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from './events.js';
+import { defaultProbeRunner, failureReport, gate, probeContext, type ProbeRunner } from './gate.js';
+
+export interface UpDeps {
+  spec: StackSpec;
+  runtime: Runtime;
+  clock: Clock;
+  emit: Emit;
+  probeRunner?: ProbeRunner;
+}
+
+export interface UpOptions {
+  /** Services to bring up, with their dependencies; default all. */
+  services?: readonly string[];
+  strategy?: Strategy;
+  signal?: AbortSignal;
+}
+
+export interface UpResult {
+  durationMs: number;
+  waves: string[][];
+  outcome: Record<string, ServiceOutcome>;
+}
+
+class Flag {
+  readonly promise: Promise<boolean>;
+  private settle!: (v: boolean) => void;
+  settled = false;
+  constructor() {
+    this.promise = new Promise((r) => (this.settle = r));
+  }
+  set(v: boolean) {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle(v);
+  }
+}
+
+interface Track {
+  started: Flag;
+  healthy: Flag;
+  completed: Flag;
+  state: ServiceState;
+  readyMs?: number;
+  unchanged?: boolean;
+}
+
+export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResult> {
+  const { spec, runtime, clock, emit } = deps;
+  const probeRunner = deps.probeRunner ?? defaultProbeRunner;
+  const strategy = options.strategy ?? 'eager';
+  const signal = options.signal ?? new AbortController().signal;
+  const begin = clock.now();
+
+  const { selected, unknown } = selectServices(spec.services, options.services ?? []);
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Services in ${spec.file}: ${Object.keys(spec.services).join(', ')}`);
+  }
+  const waves = planWaves(spec.services, selected);
+  emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
+
+  await runtime.ping();
+  const composeServices = selected.map((n) => spec.services[n]!.composeService);
+  emit({ type: 'create', at: clock.now(), phase: 'begin', services: selected });
+  await runtime.create(composeServices);
+  emit({ type: 'create', at: clock.now(), phase: 'end', services: selected });
+
+  const tracks = new Map<string, Track>(
+    selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]),
+  );
+  const reports = new Map<string, FailureReport>();
+  const needsCompletion = new Set(
+    selected.flatMap((n) => spec.services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)),
+  );
+  const setState = (name: string, state: ServiceState, detail?: string, sinceStartMs?: number) => {
+    const t = tracks.get(name)!;
+    t.state = state;
+    emit({ type: 'service', at: clock.now(), service: name, state, ...(detail ? { detail } : {}), ...(sinceStartMs === undefined ? {} : { sinceStartMs }) });
+    if (state === 'healthy' || state === 'completed') t.started.set(true), t.healthy.set(true);
+    if (state === 'completed') t.completed.set(true);
+    if (state === 'failed' || state === 'skipped' || state === 'cancelled') [t.started, t.healthy, t.completed].forEach((f) => f.set(false));
+  };
+  const aborted = new Promise<false>((resolve) => {
+    if (signal.aborted) resolve(false);
+    signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
+  const waveOf = new Map(waves.flatMap((w, i) => w.map((n) => [n, i] as const)));
+  const waveHealthy = waves.map((w) =>
+    Promise.all(w.map((n) => (needsCompletion.has(n) ? tracks.get(n)!.completed : tracks.get(n)!.healthy).promise)).then((r) => r.every(Boolean)),
+  );
+
+  const runService = async (s: ServiceSpec): Promise<void> => {
+    const flags = s.dependsOn.map((d) => {
+      const t = tracks.get(d.service)!;
+      return { dep: d, ok: (d.condition === 'started' ? t.started : d.condition === 'completed' ? t.completed : t.healthy).promise };
+    });
+    const depResults = await Promise.race([Promise.all(flags.map((f) => f.ok)), aborted]);
+    if (depResults === false) return setState(s.name, 'cancelled');
+    const failedDep = flags.find((_, i) => !depResults[i]);
+    if (failedDep) return setState(s.name, 'skipped', `dependency ${failedDep.dep.service} did not become ${failedDep.dep.condition}`);
+    const wave = waveOf.get(s.name)!;
+    if (strategy === 'waves' && wave > 0) {
+      const previous = await Promise.race([waveHealthy[wave - 1]!, aborted]);
+      if (signal.aborted) return setState(s.name, 'cancelled');
+      if (!previous) return setState(s.name, 'skipped', `wave ${wave - 1} did not become healthy`);
+    }
+    if (signal.aborted) return setState(s.name, 'cancelled');
+
+    const startedAt = clock.now();
+    const existing = await runtime.inspect(s.composeService);
+    if (existing?.state === 'running' && !needsCompletion.has(s.name) && (await alreadyHealthy(s))) {
+      const t = tracks.get(s.name)!;
+      t.unchanged = true;
+      t.readyMs = clock.now() - startedAt;
+      return setState(s.name, 'healthy', 'already running and healthy; not restarted', t.readyMs);
+    }
+    if (existing?.state !== 'running') {
+      setState(s.name, 'starting');
+      try {
+        await runtime.start(s.composeService);
+      } catch (err) {
+        if (!(err instanceof StartFailedError)) throw err;
+        reports.set(s.name, await failureReport({ runtime, clock }, s, 'start-error', err.message + (err.hint ? ` — ${err.hint}` : ''), startedAt));
+        return setState(s.name, 'failed', err.message);
+      }
+    }
+    tracks.get(s.name)!.started.set(true);
+
+    try {
+      const outcome = needsCompletion.has(s.name) ? await waitCompleted(s, startedAt) : s.probe ? await gateOrNull(s, startedAt) : { ok: true as const };
+      if (!outcome.ok) {
+        reports.set(s.name, outcome.report);
+        return setState(s.name, 'failed', outcome.report.reason);
+      }
+    } catch (err) {
+      if (signal.aborted) return setState(s.name, 'cancelled');
+      throw err;
+    }
+    const t = tracks.get(s.name)!;
+    t.readyMs = clock.now() - startedAt;
+    setState(s.name, needsCompletion.has(s.name) ? 'completed' : 'healthy', undefined, t.readyMs);
+  };
+
+  const alreadyHealthy = async (s: ServiceSpec): Promise<boolean> => {
+    if (!s.probe) return true;
+    const result = await probeRunner(s.probe, probeContext(spec, s, runtime), clock, signal);
+    return result.ok;
+  };
+
+  const gateOrNull = (s: ServiceSpec, startedAt: number) => {
+    setState(s.name, 'probing');
+    return gate({ spec, runtime, clock, emit, probeRunner }, s, startedAt, signal);
+  };
+
+  // A one-shot service (something waits for it with condition: completed) must exit 0 by its deadline.
+  const waitCompleted = async (s: ServiceSpec, startedAt: number) => {
+    const interval = s.probe?.timing.intervalMs ?? 250;
+    for (;;) {
+      const info = await runtime.inspect(s.composeService);
+      if (info && (info.state === 'exited' || info.state === 'dead')) {
+        if (info.exitCode === 0) return { ok: true as const };
+        return { ok: false as const, report: await failureReport({ runtime, clock }, s, 'completed-nonzero', `exited with code ${info.exitCode}; dependents wait for it to complete successfully`, startedAt) };
+      }
+      if (clock.now() - startedAt >= s.startupTimeoutMs) {
+        return { ok: false as const, report: await failureReport({ runtime, clock }, s, 'deadline', `did not complete within its startup_timeout of ${s.startupTimeoutMs / 1000}s`, startedAt) };
+      }
+      await clock.sleep(interval, signal);
+    }
+  };
+
+  const settled = await Promise.allSettled(selected.map((n) => runService(spec.services[n]!)));
+  const bug = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bug) throw bug.reason;
+
+  const skipped = selected.filter((n) => tracks.get(n)!.state === 'skipped');
+  for (const report of reports.values()) report.notStarted = dependentsOf(spec.services, report.service, selected).filter((d) => skipped.includes(d));
+
+  const outcome = Object.fromEntries(
+    selected.map((n) => {
+      const t = tracks.get(n)!;
+      return [n, { state: t.state, ...(t.readyMs === undefined ? {} : { readyMs: t.readyMs }), ...(t.unchanged ? { unchanged: true } : {}) }];
+    }),
+  );
+  const durationMs = clock.now() - begin;
+  const ok = selected.every((n) => ['healthy', 'completed'].includes(tracks.get(n)!.state));
+  emit({ type: 'done', at: clock.now(), ok, durationMs, outcome });
+  if (ok) return { durationMs, waves, outcome };
+
+  const list = (state: ServiceState) => selected.filter((n) => tracks.get(n)!.state === state);
+  if (signal.aborted) {
+    const running = selected.filter((n) => ['healthy', 'completed', 'probing', 'starting', 'cancelled'].includes(tracks.get(n)!.state) && tracks.get(n)!.started.settled);
+    throw new InterruptedError(
+      `interrupted: ${list('healthy').length} healthy (${list('healthy').join(', ') || 'none'}); left as they were: ${running.filter((n) => tracks.get(n)!.state !== 'healthy').join(', ') || 'none'}; not started: ${selected.filter((n) => !tracks.get(n)!.started.settled || tracks.get(n)!.state === 'cancelled').filter((n) => !running.includes(n)).join(', ') || 'none'}`,
+    );
+  }
+  const failed = list('failed');
+  const failures = [...reports.values()];
+  const requested = options.services && options.services.length > 0 ? options.services : selected;
+  const requestedFailed = requested.filter((n) => failed.includes(n));
+  const summary = `${failed.join(', ')} failed${skipped.length ? `; not started: ${skipped.join(', ')}` : ''}`;
+  if (requestedFailed.length === 0) throw new DependencyFailedError(`${requested.join(', ')} not started: ${summary}`, failures);
+  if (failures.every((r) => r.kind === 'start-error')) throw new StartFailedError(summary, failures[0]?.reason.split(' — ')[1], failures);
+  throw new GateFailedError(summary, failures);
+}

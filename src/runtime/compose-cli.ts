@@ -1,0 +1,89 @@
+/**
+ * The compose CLI through the `docker-compose` npm package, for what compose owns: creating the project's
+ * networks, volumes and containers, and `down`. Compose v2 (`docker compose`) is preferred; v1
+ * (`docker-compose`) is used when v2 is absent. STACK_COMPOSE=v1|v2 forces one.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as compose from 'docker-compose';
+import { StartFailedError } from '../errors.js';
+
+const run = promisify(execFile);
+
+export type ComposeFlavor = 'v2' | 'v1';
+
+export async function detectCompose(preferred = process.env['STACK_COMPOSE']): Promise<{ flavor: ComposeFlavor; version: string }> {
+  const tryV2 = async () => ({ flavor: 'v2' as const, version: (await run('docker', ['compose', 'version', '--short'])).stdout.trim() });
+  const tryV1 = async () => ({ flavor: 'v1' as const, version: (await run('docker-compose', ['version', '--short'])).stdout.trim() });
+  const order = preferred === 'v1' ? [tryV1, tryV2] : [tryV2, tryV1];
+  for (const attempt of order) {
+    try {
+      return await attempt();
+    } catch {
+      // try the next flavour
+    }
+  }
+  throw new StartFailedError(
+    'Neither `docker compose` (v2) nor `docker-compose` (v1) is installed',
+    'Install Docker Desktop or the compose plugin (or `apt-get install docker-compose` on Debian).',
+  );
+}
+
+export interface ComposeProject {
+  name: string;
+  files: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+}
+
+export class ComposeCli {
+  constructor(
+    private readonly project: ComposeProject,
+    private readonly flavor: ComposeFlavor,
+  ) {}
+
+  private options(): compose.IDockerComposeOptions {
+    return {
+      cwd: this.project.cwd,
+      config: [...this.project.files],
+      composeOptions: ['--project-name', this.project.name],
+      env: { ...process.env, ...this.project.env },
+      executable: this.flavor === 'v1' ? { standalone: true } : { executablePath: 'docker' },
+    };
+  }
+
+  private async exec(command: string, args: string[], what: string): Promise<void> {
+    try {
+      await compose.execCompose(command, args, this.options());
+    } catch (err) {
+      const text = String((err as { err?: string }).err ?? (err as Error).message ?? err).trim();
+      throw new StartFailedError(`compose could not ${what}: ${lastLines(text)}`, hintFor(text), [], err);
+    }
+  }
+
+  /** `up --no-start`: one compose call creates everything; the engine then starts each container itself. */
+  create(services: readonly string[]): Promise<void> {
+    return this.exec('up', ['--no-start', ...services], `create ${services.join(', ')}`);
+  }
+
+  down(volumes: boolean): Promise<void> {
+    return this.exec('down', ['--remove-orphans', '--timeout', '5', ...(volumes ? ['--volumes'] : [])], 'remove the project');
+  }
+}
+
+function lastLines(text: string, n = 6): string {
+  return text.split('\n').filter((l) => l.trim()).slice(-n).join('\n');
+}
+
+export function hintFor(text: string): string | undefined {
+  if (/port is already allocated|address already in use/i.test(text)) {
+    return 'A host port in the compose file is taken by another process: stop it, or set the port variable (e.g. REDIS_PORT=0 for a random port).';
+  }
+  if (/pull access denied|manifest unknown|not found: manifest|No such image|failed to resolve reference|repository does not exist/i.test(text)) {
+    return 'An image is missing and cannot be pulled: build it (scripts/build-images.sh here) or log in to its registry.';
+  }
+  if (/variable is not set|required variable|must be set|set POSTGRES_PASSWORD/i.test(text)) {
+    return 'A variable the compose file needs is not set: add it to .env (see .env.example) or the environment.';
+  }
+  return undefined;
+}

@@ -1,0 +1,189 @@
+/**
+ * The Runtime on a real engine: compose creates the project once, dockerode does the rest (inspect, start,
+ * stop, logs, exec, ports), so starting a service costs one API call instead of a compose CLI process.
+ */
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { EngineUnreachableError, StartFailedError } from '../errors.js';
+import type { Endpoint } from '../probes/types.js';
+import { ComposeCli, detectCompose, hintFor, type ComposeProject } from './compose-cli.js';
+import type { ContainerInfo, ContainerState, PortBinding, Runtime } from './types.js';
+
+export function engineEndpoint(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
+}
+
+export class DockerRuntime implements Runtime {
+  private compose?: Promise<ComposeCli>;
+  private composeVersion = '';
+
+  constructor(
+    private readonly project: ComposeProject,
+    private readonly docker: Docker = new Docker(),
+  ) {}
+
+  private composeCli(): Promise<ComposeCli> {
+    this.compose ??= detectCompose().then(({ flavor, version }) => {
+      this.composeVersion = `${flavor === 'v2' ? 'docker compose' : 'docker-compose'} ${version}`;
+      return new ComposeCli(this.project, flavor);
+    });
+    return this.compose;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw new EngineUnreachableError(engineEndpoint(), err);
+    }
+  }
+
+  async describe(): Promise<{ compose: string; engine: string }> {
+    await this.composeCli();
+    const v = await this.docker.version();
+    return { compose: this.composeVersion, engine: `Docker Engine ${v.Version} (API ${v.ApiVersion})` };
+  }
+
+  async create(composeServices: readonly string[]): Promise<void> {
+    await (await this.composeCli()).create(composeServices);
+  }
+
+  async down(options: { volumes: boolean }): Promise<void> {
+    await (await this.composeCli()).down(options.volumes);
+  }
+
+  private async containerId(service: string): Promise<string | undefined> {
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${this.project.name}`, `com.docker.compose.service=${service}`, 'com.docker.compose.oneoff=False'] },
+    });
+    return found[0]?.Id;
+  }
+
+  async inspect(service: string): Promise<ContainerInfo | undefined> {
+    const id = await this.containerId(service);
+    if (!id) return undefined;
+    try {
+      return toInfo(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list(): Promise<ContainerInfo[]> {
+    const found = await this.docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${this.project.name}`] } });
+    const infos = await Promise.all(found.map((c) => this.docker.getContainer(c.Id).inspect().then(toInfo, () => undefined)));
+    return infos.filter((i): i is ContainerInfo => i !== undefined);
+  }
+
+  private async require(service: string): Promise<Docker.Container> {
+    const id = await this.containerId(service);
+    if (!id) throw new StartFailedError(`no container exists for compose service "${service}"`, 'Run `stack up` to create it.');
+    return this.docker.getContainer(id);
+  }
+
+  async start(service: string): Promise<void> {
+    const container = await this.require(service);
+    try {
+      await container.start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 304) return; // already started
+      const text = String((err as { json?: { message?: string } }).json?.message ?? (err as Error).message);
+      throw new StartFailedError(`the engine could not start ${service}: ${text}`, hintFor(text), [], err);
+    }
+  }
+
+  async stop(service: string, timeoutSeconds: number): Promise<void> {
+    const id = await this.containerId(service);
+    if (!id) return;
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 304) throw err; // 304: already stopped
+    }
+  }
+
+  async logs(service: string, tail: number): Promise<string[]> {
+    const id = await this.containerId(service);
+    if (!id) return [];
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect();
+    const raw = (await container.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+    const text = info.Config.Tty ? raw.toString('utf8') : demux(raw);
+    return text.split('\n').filter((l) => l.length > 0).slice(-tail);
+  }
+
+  async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+    const container = await this.require(service);
+    const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', reject);
+      signal.addEventListener('abort', () => {
+        stream.destroy();
+        reject(new Error('exec cancelled'));
+      }, { once: true });
+    });
+    const { ExitCode } = await exec.inspect();
+    return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8').trim() };
+  }
+
+  async endpoint(service: string, containerPort: number): Promise<Endpoint> {
+    const info = await this.inspect(service);
+    if (!info) throw new Error(`no container for ${service}`);
+    const binding = info.ports.find((p) => p.containerPort === containerPort && p.protocol === 'tcp');
+    if (!binding) {
+      throw new Error(
+        `container port ${containerPort} of ${service} is not published to the host; add ports: ["127.0.0.1::${containerPort}"] to the compose service`,
+      );
+    }
+    return { host: hostFor(binding.hostIp), port: binding.hostPort };
+  }
+}
+
+function hostFor(ip: string): string {
+  if (ip === '' || ip === '0.0.0.0') return '127.0.0.1';
+  if (ip === '::') return '::1';
+  return ip;
+}
+
+function toInfo(c: Docker.ContainerInspectInfo): ContainerInfo {
+  const ports: PortBinding[] = [];
+  for (const [key, bindings] of Object.entries(c.NetworkSettings.Ports ?? {})) {
+    const [port, protocol = 'tcp'] = key.split('/');
+    for (const b of bindings ?? []) ports.push({ containerPort: Number(port), protocol, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
+  }
+  // The same port is often published on 0.0.0.0 and :: — keep one of each container port.
+  const unique = ports.filter((p, i) => ports.findIndex((q) => q.containerPort === p.containerPort && q.protocol === p.protocol) === i);
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    service: c.Config.Labels?.['com.docker.compose.service'] ?? '',
+    state: c.State.Status as ContainerState,
+    exitCode: c.State.ExitCode,
+    oomKilled: c.State.OOMKilled,
+    ...(c.State.Health?.Status ? { health: c.State.Health.Status } : {}),
+    restartCount: c.RestartCount,
+    ...(c.State.Running ? { startedAt: c.State.StartedAt } : {}),
+    ports: unique,
+  };
+}
+
+/** Docker's multiplexed log stream: 8-byte headers (stream, 0, 0, 0, size32) before each frame. */
+export function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
+}
