@@ -183,7 +183,10 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   if (bug) throw bug.reason;
 
   const skipped = selected.filter((n) => tracks.get(n)!.state === 'skipped');
-  for (const report of reports.values()) report.notStarted = dependentsOf(spec.services, report.service, selected).filter((d) => skipped.includes(d));
+  for (const report of reports.values()) {
+    report.notStarted = dependentsOf(spec.services, report.service, selected).filter((d) => skipped.includes(d));
+    emit({ type: 'failure', at: clock.now(), report });
+  }
 
   const outcome = Object.fromEntries(
     selected.map((n) => {

@@ -1,0 +1,16 @@
+/** The one place errors become exit codes. Documented in the README; scripts and CI rely on them. */
+import type { StackErrorCode } from '../errors.js';
+
+export const EXIT = {
+  OK: 0,
+  INTERNAL: 1,
+  CONFIG_INVALID: 2,
+  USAGE: 2,
+  ENGINE_UNREACHABLE: 3,
+  GATE_FAILED: 4,
+  START_FAILED: 5,
+  DEPENDENCY_FAILED: 6,
+  INTERRUPTED: 130,
+} as const satisfies Record<StackErrorCode | 'OK' | 'INTERNAL', number>;
+
+export const exitCodeFor = (code: StackErrorCode): number => EXIT[code];

@@ -1,0 +1,46 @@
+/** `status`: each service's container state and one probe attempt, all services at once. */
+import type { StackSpec } from '../config/types.js';
+import type { ProbeResult } from '../probes/types.js';
+import type { ContainerState, Runtime } from '../runtime/types.js';
+import type { Clock } from './clock.js';
+import { defaultProbeRunner, probeContext, type ProbeRunner } from './gate.js';
+
+export type Health = 'healthy' | 'unhealthy' | 'no-probe' | 'unknown';
+
+export interface ServiceStatus {
+  name: string;
+  state: ContainerState | 'absent';
+  health: Health;
+  restarts: number;
+  ports: { container: number; host: number; hostIp: string }[];
+  lastProbe: (Pick<ProbeResult, 'ok' | 'latencyMs' | 'at'> & { error: string | null }) | null;
+}
+
+export interface StackStatus {
+  project: string;
+  services: ServiceStatus[];
+}
+
+export async function status(deps: { spec: StackSpec; runtime: Runtime; clock: Clock; probeRunner?: ProbeRunner }): Promise<StackStatus> {
+  const { spec, runtime, clock } = deps;
+  const probeRunner = deps.probeRunner ?? defaultProbeRunner;
+  await runtime.ping();
+  const services = await Promise.all(
+    Object.values(spec.services)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(async (s): Promise<ServiceStatus> => {
+        const info = await runtime.inspect(s.composeService);
+        const base = {
+          name: s.name,
+          state: info?.state ?? ('absent' as const),
+          restarts: info?.restartCount ?? 0,
+          ports: (info?.ports ?? []).map((p) => ({ container: p.containerPort, host: p.hostPort, hostIp: p.hostIp })),
+        };
+        if (info?.state !== 'running') return { ...base, health: info ? 'unhealthy' : 'unknown', lastProbe: null };
+        if (!s.probe) return { ...base, health: 'no-probe', lastProbe: null };
+        const r = await probeRunner(s.probe, probeContext(spec, s, runtime), clock);
+        return { ...base, health: r.ok ? 'healthy' : 'unhealthy', lastProbe: { ok: r.ok, latencyMs: r.latencyMs, error: r.error ?? null, at: r.at } };
+      }),
+  );
+  return { project: spec.name, services };
+}

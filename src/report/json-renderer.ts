@@ -1,0 +1,29 @@
+/** Collects events into one JSON document, printed once at the end (`--json`). */
+import type { FailureReport, ServiceOutcome, StackEvent, Strategy } from '../engine/events.js';
+import type { Renderer } from './renderer.js';
+
+export interface UpDocument {
+  ok: boolean;
+  strategy?: Strategy;
+  durationMs?: number;
+  waves?: string[][];
+  services: ({ name: string } & ServiceOutcome)[];
+  failures: FailureReport[];
+  error?: { code: string; exitCode: number; message: string; hint?: string };
+}
+
+export class JsonRenderer implements Renderer {
+  readonly doc: UpDocument = { ok: false, services: [], failures: [] };
+
+  onEvent(e: StackEvent): void {
+    if (e.type === 'plan') Object.assign(this.doc, { strategy: e.strategy, waves: e.waves });
+    if (e.type === 'failure') this.doc.failures.push(e.report);
+    if (e.type === 'done') {
+      this.doc.ok = e.ok;
+      this.doc.durationMs = e.durationMs;
+      this.doc.services = Object.entries(e.outcome).map(([name, o]) => ({ name, ...o }));
+    }
+  }
+
+  async close(): Promise<void> {}
+}

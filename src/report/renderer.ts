@@ -1,0 +1,11 @@
+import type { StackEvent } from '../engine/events.js';
+
+/** Subscribes to engine events; `close` flushes whatever it still shows (e.g. a live view). */
+export interface Renderer {
+  onEvent(event: StackEvent): void;
+  close(): Promise<void>;
+}
+
+export interface Output {
+  write(text: string): void;
+}
