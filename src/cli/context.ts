@@ -26,9 +26,9 @@ export function load(opts: GlobalOptions, io: CliIo): LoadedStack {
   return loadStack(opts.file, { env: io.env, cwd: io.cwd, extraComposeFiles: extraComposeFiles(opts, io) });
 }
 
-export function runtimeFor(loaded: LoadedStack): DockerRuntime {
+export function runtimeFor(loaded: LoadedStack, io: CliIo): DockerRuntime {
   const { spec } = loaded;
-  return new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env });
+  return new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, io.env);
 }
 
 export const clock = systemClock;

@@ -99,7 +99,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         controller.abort(new Error('interrupted'));
       });
       try {
-        await up({ spec: loaded.spec, runtime: runtimeFor(loaded), clock, emit: (e) => renderer.onEvent(e) }, { services, strategy: o.strategy, signal: controller.signal });
+        await up({ spec: loaded.spec, runtime: runtimeFor(loaded, io), clock, emit: (e) => renderer.onEvent(e) }, { services, strategy: o.strategy, signal: controller.signal });
         await renderer.close();
         if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
       } catch (err) {
@@ -123,7 +123,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       const opts = globals(cmd);
       const loaded = load(opts, io);
       const renderer = rendererFor(opts, io);
-      const result = await down({ spec: loaded.spec, runtime: runtimeFor(loaded), clock, emit: (e) => renderer.onEvent(e) }, { volumes: o.volumes ?? false, timeoutSeconds: Number(o.timeout) });
+      const result = await down({ spec: loaded.spec, runtime: runtimeFor(loaded, io), clock, emit: (e) => renderer.onEvent(e) }, { volumes: o.volumes ?? false, timeoutSeconds: Number(o.timeout) });
       await renderer.close();
       if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, durationMs: result.durationMs, stopOrder: result.order, volumesRemoved: o.volumes ?? false })}\n`);
       else io.stdout.write(`✔ ${loaded.spec.name} is down in ${formatDuration(result.durationMs)}\n`);
@@ -135,7 +135,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .action(async (_o, cmd: Command) => {
       const opts = globals(cmd);
       const loaded = load(opts, io);
-      const result = await status({ spec: loaded.spec, runtime: runtimeFor(loaded), clock });
+      const result = await status({ spec: loaded.spec, runtime: runtimeFor(loaded, io), clock });
       if (opts.json) io.stdout.write(`${JSON.stringify({ services: result.services })}\n`);
       else io.stdout.write(statusTable(result));
       if (result.services.some((s) => s.health === 'unhealthy' || s.state === 'absent')) setExit(EXIT.GATE_FAILED);

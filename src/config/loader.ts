@@ -14,7 +14,8 @@ import { normalizeServices } from './normalize.js';
 import { pathToString, type ConfigProblem } from './problems.js';
 import { stackFileSchema, type StackFile } from './schema.js';
 import type { StackSpec } from './types.js';
-import { runValidators } from './validators.js';
+import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
+import { closest, KNOWN_KEYS } from './known-keys.js';
 
 export interface LoadOptions {
   /** The process environment (injected so tests control it). */
@@ -53,6 +54,9 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     );
   }
 
+  // Problems found outside the YAML walk (e.g. a missing compose file) get their position from their path.
+  const placed = (list: ConfigProblem[]) =>
+    list.map((p) => (p.line === undefined && p.file === shown && p.path ? { ...p, ...locate(doc, lines, parsePath(p.path)) } : p));
   const at = (p: readonly PropertyKey[], message: string, atKey = false): ConfigProblem => ({
     file: shown,
     path: pathToString(p),
@@ -60,10 +64,25 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     ...locate(doc, lines, p, atKey),
   });
 
-  const parsed = stackFileSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => schemaProblems(issue, at, doc)));
-
   const dir = dirname(path);
+  const raw = doc.toJS() as unknown;
+  const parsed = stackFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Still check the graph and compose files of what could be read, so all problems come out together.
+    const salvaged = salvage(raw, dir, options, cwd);
+    const graphProblems = salvaged
+      ? [
+          ...readComposeServices(salvaged.composeFiles, shown, cwd).problems,
+          ...runValidators(
+            { spec: salvaged, composeServices: readComposeServices(salvaged.composeFiles, shown, cwd).services, problem: (p, m) => at(p, m) },
+            [unknownDependencies, noCycles, composeServicesExist],
+          ).errors,
+        ]
+      : [];
+    const schema = parsed.error.issues.flatMap((issue) => schemaProblems(issue, at, doc));
+    throw new ConfigError(sortProblems(placed([...schema, ...graphProblems])));
+  }
+
   const envFiles = resolveEnvFiles(parsed.data, dir);
   const env = readEnv(envFiles.found, options.env ?? process.env);
   const composeFiles = [
@@ -84,7 +103,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   const { errors, warnings } = runValidators({ spec, composeServices: compose.services, problem: (p, m) => at(p, m) });
   const missingEnvFiles = envFiles.missing.map((f) => at(['env_file'], `env file ${relative(cwd, f)} does not exist`));
   const problems = [...compose.problems, ...missingEnvFiles, ...errors];
-  if (problems.length > 0) throw new ConfigError(problems, warnings);
+  if (problems.length > 0) throw new ConfigError(sortProblems(placed(problems)), warnings);
   return { spec, warnings };
 }
 
@@ -100,7 +119,7 @@ function schemaProblems(
         [...issue.path, key],
         SECRET_KEY.test(key)
           ? `secrets may not be written in stack.yaml; put the value in the environment or the env file and use ${key.replace(/_?env$/, '')}_env: VAR_NAME`
-          : 'unknown key; check the spelling against schema/stack.schema.json',
+          : `unknown key${didYouMean(key)}; see schema/stack.schema.json for the keys allowed here`,
         true,
       ),
     );
@@ -132,4 +151,47 @@ function readEnv(files: readonly string[], processEnv: Readonly<Record<string, s
   for (const f of files) Object.assign(env, parseEnv(readFileSync(f, 'utf8')));
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
   return env;
+}
+
+function didYouMean(key: string): string {
+  const near = closest(key, KNOWN_KEYS);
+  return near ? ` (did you mean ${near}?)` : '';
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) : 0));
+}
+
+/** The graph part of a document that failed the schema: names, dependencies and compose names that are readable. */
+function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): StackSpec | undefined {
+  const doc = raw as { name?: unknown; compose?: { files?: unknown }; services?: Record<string, unknown> } | null;
+  if (!doc || typeof doc.services !== 'object' || doc.services === null) return undefined;
+  const files = Array.isArray(doc.compose?.files) ? doc.compose.files.filter((f): f is string => typeof f === 'string') : [];
+  const services: StackSpec['services'] = {};
+  for (const [name, value] of Object.entries(doc.services)) {
+    const s = (value ?? {}) as { depends_on?: unknown; compose_service?: unknown };
+    const deps = Array.isArray(s.depends_on) ? s.depends_on : [];
+    services[name] = {
+      name,
+      composeService: typeof s.compose_service === 'string' ? s.compose_service : name,
+      dependsOn: deps
+        .map((d) => (typeof d === 'string' ? d : (d as { service?: unknown } | null)?.service))
+        .filter((d): d is string => typeof d === 'string')
+        .map((service) => ({ service, condition: 'started' as const })),
+      startupTimeoutMs: 0,
+    };
+  }
+  return {
+    file: '',
+    dir,
+    name: String(doc.name ?? ''),
+    composeFiles: [...files.map((f) => resolve(dir, f)), ...(options.extraComposeFiles ?? []).map((f) => resolve(cwd, f))],
+    envFiles: [],
+    env: {},
+    services,
+  };
+}
+
+function parsePath(path: string): (string | number)[] {
+  return path.split(/\.|(?=\[)/).map((k) => (/^\[\d+\]$/.test(k) ? Number(k.slice(1, -1)) : k));
 }

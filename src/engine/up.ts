@@ -53,6 +53,8 @@ interface Track {
   state: ServiceState;
   readyMs?: number;
   unchanged?: boolean;
+  /** Its container runs (started now or found running), whatever its gate says. */
+  running?: boolean;
 }
 
 export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResult> {
@@ -118,6 +120,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
     const startedAt = clock.now();
     const existing = await runtime.inspect(s.composeService);
+    if (existing?.state === 'running') tracks.get(s.name)!.running = true;
     if (existing?.state === 'running' && !needsCompletion.has(s.name) && (await alreadyHealthy(s))) {
       const t = tracks.get(s.name)!;
       t.unchanged = true;
@@ -128,6 +131,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
       setState(s.name, 'starting');
       try {
         await runtime.start(s.composeService);
+        tracks.get(s.name)!.running = true;
       } catch (err) {
         if (!(err instanceof StartFailedError)) throw err;
         reports.set(s.name, await failureReport({ runtime, clock }, s, 'start-error', err.message + (err.hint ? ` — ${err.hint}` : ''), startedAt));
@@ -201,9 +205,11 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
   const list = (state: ServiceState) => selected.filter((n) => tracks.get(n)!.state === state);
   if (signal.aborted) {
-    const running = selected.filter((n) => ['healthy', 'completed', 'probing', 'starting', 'cancelled'].includes(tracks.get(n)!.state) && tracks.get(n)!.started.settled);
+    const healthy = list('healthy');
+    const leftRunning = selected.filter((n) => tracks.get(n)!.running && !healthy.includes(n));
+    const notStarted = selected.filter((n) => !tracks.get(n)!.running);
     throw new InterruptedError(
-      `interrupted: ${list('healthy').length} healthy (${list('healthy').join(', ') || 'none'}); left as they were: ${running.filter((n) => tracks.get(n)!.state !== 'healthy').join(', ') || 'none'}; not started: ${selected.filter((n) => !tracks.get(n)!.started.settled || tracks.get(n)!.state === 'cancelled').filter((n) => !running.includes(n)).join(', ') || 'none'}`,
+      `interrupted: healthy: ${healthy.join(', ') || 'none'}; left as they were (running, not proven healthy): ${leftRunning.join(', ') || 'none'}; not started: ${notStarted.join(', ') || 'none'}`,
     );
   }
   const failed = list('failed');

@@ -9,18 +9,33 @@ import type { Endpoint } from '../probes/types.js';
 import { ComposeCli, detectCompose, hintFor, type ComposeProject } from './compose-cli.js';
 import type { ContainerInfo, ContainerState, PortBinding, Runtime } from './types.js';
 
-export function engineEndpoint(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function engineEndpoint(env: Env = process.env): string {
+  return env['DOCKER_HOST'] || 'unix:///var/run/docker.sock';
+}
+
+/** A dockerode client for DOCKER_HOST (unix:// or tcp://) from the given environment, else the default socket. */
+export function dockerFromEnv(env: Env = process.env): Docker {
+  const url = new URL(engineEndpoint(env));
+  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
+  if (url.protocol === 'npipe:') return new Docker({ socketPath: `//./pipe/${url.pathname.replace(/^.*\/pipe\//, '')}` });
+  const tls = env['DOCKER_TLS_VERIFY'] === '1';
+  return new Docker({ host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' });
 }
 
 export class DockerRuntime implements Runtime {
   private compose?: Promise<ComposeCli>;
   private composeVersion = '';
 
+  private readonly docker: Docker;
+
   constructor(
     private readonly project: ComposeProject,
-    private readonly docker: Docker = new Docker(),
-  ) {}
+    private readonly env: Env = process.env,
+  ) {
+    this.docker = dockerFromEnv(env);
+  }
 
   private composeCli(): Promise<ComposeCli> {
     this.compose ??= detectCompose().then(({ flavor, version }) => {
@@ -34,7 +49,7 @@ export class DockerRuntime implements Runtime {
     try {
       await this.docker.ping();
     } catch (err) {
-      throw new EngineUnreachableError(engineEndpoint(), err);
+      throw new EngineUnreachableError(engineEndpoint(this.env), err);
     }
   }
 

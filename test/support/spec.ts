@@ -1,0 +1,25 @@
+/** Builds a StackSpec in code for engine tests: `{ api: { deps: ['db'], probe: true } }`. */
+import { DEFAULTS } from '../../src/config/normalize.js';
+import type { Condition, ServiceSpec, StackSpec } from '../../src/config/types.js';
+
+export interface MiniService {
+  deps?: (string | [string, Condition])[];
+  probe?: boolean;
+  timeoutMs?: number;
+}
+
+export function miniSpec(services: Record<string, MiniService>): StackSpec {
+  const specs: Record<string, ServiceSpec> = {};
+  for (const [name, s] of Object.entries(services)) {
+    specs[name] = {
+      name,
+      composeService: name,
+      dependsOn: (s.deps ?? []).map((d) =>
+        Array.isArray(d) ? { service: d[0], condition: d[1] } : { service: d, condition: services[d]?.probe === false ? 'started' : 'healthy' },
+      ),
+      ...(s.probe === false ? {} : { probe: { type: 'tcp', port: 1, timing: { ...DEFAULTS.timing, intervalMs: 100 } } }),
+      startupTimeoutMs: s.timeoutMs ?? 10_000,
+    };
+  }
+  return { file: '/x/stack.yaml', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs };
+}

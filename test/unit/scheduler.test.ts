@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { StackEvent } from '../../src/engine/events.js';
+import { up, type UpOptions } from '../../src/engine/up.js';
+import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../../src/errors.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { FakeRuntime, type ServiceScript } from '../support/fake-runtime.js';
+import { miniSpec, type MiniService } from '../support/spec.js';
+
+function setup(services: Record<string, MiniService & ServiceScript>) {
+  const clock = new FakeClock();
+  const runtime = new FakeRuntime(clock, services);
+  const events: StackEvent[] = [];
+  const run = (options: UpOptions = {}) =>
+    clock.drive(up({ spec: miniSpec(services), runtime, clock, emit: (e) => events.push(e), probeRunner: runtime.probeRunner }, options));
+  const startedAt = (name: string) => {
+    const call = runtime.calls.find((c) => c.startsWith(`start ${name}@`));
+    return call === undefined ? undefined : Number(call.split('@')[1]);
+  };
+  return { clock, runtime, events, run, startedAt };
+}
+
+// slow (2 s) and fast (200 ms) in wave 0; after-fast depends only on fast.
+const diamond = {
+  slow: { readyAfterMs: 2_000 },
+  fast: { readyAfterMs: 200 },
+  'after-fast': { deps: ['fast'], readyAfterMs: 200 },
+  top: { deps: ['slow', 'after-fast'], readyAfterMs: 100 },
+};
+
+describe('scheduler', () => {
+  it('eager: starts each service as soon as its own dependencies are healthy', async () => {
+    const { run, startedAt, clock } = setup(diamond);
+    const result = await run();
+    expect(startedAt('after-fast')).toBe(200);
+    expect(startedAt('top')).toBe(2_000);
+    expect(clock.elapsed).toBe(2_100);
+    expect(Object.values(result.outcome).every((o) => o.state === 'healthy')).toBe(true);
+  });
+
+  it('waves: holds each wave until the whole previous wave is healthy', async () => {
+    const { run, startedAt, clock } = setup(diamond);
+    const result = await run({ strategy: 'waves' });
+    expect(result.waves).toEqual([['fast', 'slow'], ['after-fast'], ['top']]);
+    expect(startedAt('after-fast')).toBe(2_000);
+    expect(startedAt('top')).toBe(2_200);
+    expect(clock.elapsed).toBe(2_300);
+  });
+
+  it('starts independent services concurrently and creates everything in one compose call', async () => {
+    const { run, runtime, startedAt } = setup({ a: { readyAfterMs: 100 }, b: { readyAfterMs: 100 }, c: { readyAfterMs: 100 } });
+    await run();
+    expect(runtime.calls.filter((c) => c.startsWith('create'))).toEqual(['create a,b,c']);
+    expect([startedAt('a'), startedAt('b'), startedAt('c')]).toEqual([0, 0, 0]);
+  });
+
+  it('fails a service by its deadline, reports why, and does not start its dependents', async () => {
+    const { run, runtime, events, clock } = setup({
+      db: { readyAfterMs: undefined, timeoutMs: 3_000 },
+      cache: { readyAfterMs: 100 },
+      api: { deps: ['db', 'cache'], readyAfterMs: 100 },
+      web: { deps: ['api'], readyAfterMs: 100 },
+    });
+    const err = await run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GateFailedError);
+    const report = (err as GateFailedError).reports[0]!;
+    expect(report).toMatchObject({ service: 'db', kind: 'deadline', notStarted: ['api', 'web'], logs: ['db log line'] });
+    expect(report.reason).toMatch(/not healthy within its startup_timeout of 3s; last probe: connection refused/);
+    expect(report.probes.length).toBeGreaterThan(0);
+    expect(report.probes.length).toBeLessThanOrEqual(5);
+    expect(clock.elapsed).toBeGreaterThanOrEqual(3_000);
+    expect(clock.elapsed).toBeLessThan(3_200);
+    expect(runtime.calls.some((c) => c.startsWith('start api') || c.startsWith('start web'))).toBe(false);
+    expect(events.filter((e) => e.type === 'service' && e.state === 'skipped').map((e) => (e as { service: string }).service).sort()).toEqual(['api', 'web']);
+    expect(events.some((e) => e.type === 'failure' && e.report.service === 'db')).toBe(true);
+  });
+
+  it('fails fast when the container exits during startup instead of waiting for the deadline', async () => {
+    const { run, clock } = setup({ db: { exitAfterMs: 500, exitCode: 3, timeoutMs: 60_000 } });
+    const err = (await run().catch((e: unknown) => e)) as GateFailedError;
+    expect(err).toBeInstanceOf(GateFailedError);
+    expect(err.reports[0]!.kind).toBe('exited');
+    expect(err.reports[0]!.reason).toMatch(/exited with code 3/);
+    expect(clock.elapsed).toBeLessThan(1_000);
+  });
+
+  it('leaves running healthy services alone (idempotent up)', async () => {
+    const { run, runtime } = setup({ db: { running: true, readyAfterMs: 0 }, api: { deps: ['db'], readyAfterMs: 100 } });
+    const result = await run();
+    expect(runtime.calls.some((c) => c.startsWith('start db'))).toBe(false);
+    expect(result.outcome['db']).toMatchObject({ state: 'healthy', unchanged: true });
+    expect(result.outcome['api']).toMatchObject({ state: 'healthy' });
+    expect(result.outcome['api']!.unchanged).toBeUndefined();
+  });
+
+  it('brings up only the requested services and their dependencies', async () => {
+    const { run, runtime } = setup(diamond);
+    const result = await run({ services: ['after-fast'] });
+    expect(Object.keys(result.outcome).sort()).toEqual(['after-fast', 'fast']);
+    expect(runtime.calls[0]).toBe('create after-fast,fast');
+  });
+
+  it('rejects unknown services before touching the engine', async () => {
+    const { run, runtime } = setup(diamond);
+    await expect(run({ services: ['nope'] })).rejects.toBeInstanceOf(UsageError);
+    expect(runtime.calls).toEqual([]);
+  });
+
+  it('reports DependencyFailed when the requested service was skipped because a dependency failed', async () => {
+    const { run } = setup({ db: { timeoutMs: 1_000 }, api: { deps: ['db'], readyAfterMs: 100 } });
+    const err = await run({ services: ['api'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyFailedError);
+    expect((err as DependencyFailedError).message).toMatch(/api not started: db failed/);
+  });
+
+  it('maps a start error (port taken) to StartFailed with the engine message', async () => {
+    const { run } = setup({ db: { startError: 'port is already allocated' } });
+    const err = (await run().catch((e: unknown) => e)) as StartFailedError;
+    expect(err).toBeInstanceOf(StartFailedError);
+    expect(err.reports[0]!.reason).toMatch(/port is already allocated/);
+  });
+
+  it('waits for condition: completed until a one-shot service exits 0', async () => {
+    const { run, startedAt } = setup({
+      migrate: { exitAfterMs: 700, exitCode: 0, probe: false },
+      api: { deps: [['migrate', 'completed']], readyAfterMs: 100 },
+    });
+    const result = await run();
+    expect(result.outcome['migrate']!.state).toBe('completed');
+    expect(startedAt('api')).toBeGreaterThanOrEqual(700);
+  });
+
+  it('treats condition: started as satisfied once the container runs, before it is healthy', async () => {
+    const { run, startedAt } = setup({ db: { readyAfterMs: 1_000 }, api: { deps: [['db', 'started']], readyAfterMs: 100 } });
+    await run();
+    expect(startedAt('api')).toBe(0);
+  });
+
+  it('on interrupt stops probing, starts nothing more and says what it left', async () => {
+    const clock = new FakeClock();
+    const services = { db: { readyAfterMs: undefined }, api: { deps: ['db'], readyAfterMs: 100 } };
+    const runtime = new FakeRuntime(clock, services);
+    const controller = new AbortController();
+    void clock.sleep(1_000).then(() => controller.abort(new Error('interrupted')));
+    const err = await clock
+      .drive(up({ spec: miniSpec(services), runtime, clock, emit: () => {}, probeRunner: runtime.probeRunner }, { signal: controller.signal }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect((err as Error).message).toMatch(/healthy: none; left as they were \(running, not proven healthy\): db; not started: api/);
+    expect(runtime.calls.some((c) => c.startsWith('start api'))).toBe(false);
+  });
+});
