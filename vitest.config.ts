@@ -12,7 +12,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/docker-setup.ts'],
           // One engine, two cores: files run one after another so timings and ports stay sane.
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 600_000,
           env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },

@@ -23,7 +23,8 @@ export function extraComposeFiles(opts: GlobalOptions, io: CliIo): string[] {
 }
 
 export function load(opts: GlobalOptions, io: CliIo): LoadedStack {
-  return loadStack(opts.file, { env: io.env, cwd: io.cwd, extraComposeFiles: extraComposeFiles(opts, io) });
+  const projectName = io.env['STACK_PROJECT_NAME'];
+  return loadStack(opts.file, { env: io.env, cwd: io.cwd, extraComposeFiles: extraComposeFiles(opts, io), ...(projectName ? { projectName } : {}) });
 }
 
 export function runtimeFor(loaded: LoadedStack, io: CliIo): DockerRuntime {

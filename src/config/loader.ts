@@ -23,6 +23,8 @@ export interface LoadOptions {
   /** Extra compose files (e.g. a local-images override), resolved against `cwd`, appended after stack.yaml's. */
   extraComposeFiles?: readonly string[];
   cwd?: string;
+  /** Overrides `name` (the compose project), e.g. to run a second copy of the stack in tests or CI. */
+  projectName?: string;
 }
 
 export interface LoadedStack {
@@ -92,7 +94,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   const spec: StackSpec = {
     file: path,
     dir,
-    name: parsed.data.name,
+    name: options.projectName || parsed.data.name,
     composeFiles,
     envFiles: envFiles.found,
     env,

@@ -20,7 +20,10 @@ export const redisProbe: ProbeFn<'redis'> = async (probe, ctx) => {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => {}); // reported through the rejected command instead
+  // With retries off, a refused AUTH closes the connection and the command only says "Connection is closed";
+  // the server's own words (WRONGPASS, NOAUTH…) arrive on the error event, so keep them.
+  let serverError: Error | undefined;
+  client.on('error', (err: Error) => (serverError ??= err));
   const abort = () => client.disconnect();
   ctx.signal.addEventListener('abort', abort, { once: true });
   try {
@@ -35,7 +38,8 @@ export const redisProbe: ProbeFn<'redis'> = async (probe, ctx) => {
     if (read !== value) throw new Error(`SET/GET round trip read ${JSON.stringify(read)} back`);
     return 'PONG, SET/GET/DEL ok';
   } catch (err) {
-    throw new Error(`redis at ${host}:${port}: ${describeNetworkError(err)}`, { cause: err });
+    const reason = /Connection is closed/.test(String((err as Error).message)) && serverError ? serverError : err;
+    throw new Error(`redis at ${host}:${port}: ${describeNetworkError(reason)}`, { cause: err });
   } finally {
     ctx.signal.removeEventListener('abort', abort);
     client.disconnect();

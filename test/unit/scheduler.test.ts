@@ -137,7 +137,7 @@ describe('scheduler', () => {
 
   it('on interrupt stops probing, starts nothing more and says what it left', async () => {
     const clock = new FakeClock();
-    const services = { db: { readyAfterMs: undefined }, api: { deps: ['db'], readyAfterMs: 100 } };
+    const services: Record<string, MiniService & ServiceScript> = { db: {}, api: { deps: ['db'], readyAfterMs: 100 } };
     const runtime = new FakeRuntime(clock, services);
     const controller = new AbortController();
     void clock.sleep(1_000).then(() => controller.abort(new Error('interrupted')));

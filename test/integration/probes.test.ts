@@ -1,0 +1,153 @@
+/**
+ * Every probe type against a real server on the real engine: Redis, PostgreSQL and Prometheus are the real
+ * thing; Qdrant and Grafana are STAND-INS (not obtainable here) serving the same endpoints.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadStack } from '../../src/config/loader.js';
+import { DEFAULTS } from '../../src/config/normalize.js';
+import type { ProbeSpec, StackSpec } from '../../src/config/types.js';
+import { systemClock } from '../../src/engine/clock.js';
+import { probeContext } from '../../src/engine/gate.js';
+import { up } from '../../src/engine/up.js';
+import { runProbe } from '../../src/probes/run-probe.js';
+import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { purge } from '../support/docker.js';
+
+const PROJECT = 'stack-test-probes';
+const env = { PROBE_PG_PASSWORD: 'pr0be-secret', PROBE_REDIS_PASSWORD: 'r3dis-secret' };
+let spec: StackSpec;
+let runtime: DockerRuntime;
+
+const timing = { ...DEFAULTS.timing, timeoutMs: 2_000 };
+const probe = (p: Record<string, unknown>): ProbeSpec => ({ timing, ...p }) as ProbeSpec;
+const attempt = (service: string, p: ProbeSpec, envOverride: Record<string, string> = env) =>
+  runProbe(p, probeContext({ ...spec, env: envOverride }, spec.services[service]!, runtime), systemClock);
+
+beforeAll(async () => {
+  purge(PROJECT);
+  spec = loadStack('test/fixtures/probes/stack.yaml', { env: { ...process.env, ...env } }).spec;
+  runtime = new DockerRuntime({ name: PROJECT, files: spec.composeFiles, cwd: spec.dir, env: spec.env });
+  // up itself gates on every probe in the file, so reaching the tests already means each passed once.
+  await up({ spec, runtime, clock: systemClock, emit: () => {} });
+});
+
+afterAll(async () => {
+  await runtime?.down({ volumes: true }).catch(() => {});
+  purge(PROJECT);
+});
+
+describe('redis probe (real Redis)', () => {
+  it('passes PING and a SET/GET/DEL round trip', async () => {
+    const r = await attempt('redis', probe({ type: 'redis', port: 6379 }));
+    expect(r).toMatchObject({ ok: true, detail: 'PONG, SET/GET/DEL ok' });
+  });
+  it('authenticates with password_env, and fails with the server message when the password is wrong', async () => {
+    const auth = probe({ type: 'redis', port: 6379, password_env: 'PROBE_REDIS_PASSWORD' });
+    expect((await attempt('redis-auth', auth)).ok).toBe(true);
+    const r = await attempt('redis-auth', auth, { PROBE_REDIS_PASSWORD: 'nope' });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/redis at 127\.0\.0\.1:\d+: .*(WRONGPASS|invalid username-password)/);
+    const none = await attempt('redis-auth', probe({ type: 'redis', port: 6379 }));
+    expect(none.error).toMatch(/NOAUTH/);
+  });
+  it('names a missing secret', async () => {
+    const r = await attempt('redis', probe({ type: 'redis', port: 6379, password_env: 'NOT_SET_ANYWHERE' }), {});
+    expect(r.error).toMatch(/NOT_SET_ANYWHERE is not set/);
+  });
+});
+
+describe('postgres probe (real PostgreSQL)', () => {
+  const pg = { type: 'postgres', port: 5432, user: 'app', database: 'appdb', password_env: 'PROBE_PG_PASSWORD' };
+  it('connects and runs SELECT 1 and the probe query', async () => {
+    const r = await attempt('postgres', probe({ ...pg, query: 'SELECT count(*) FROM pg_catalog.pg_tables' }));
+    expect(r).toMatchObject({ ok: true, detail: 'SELECT 1 and the probe query ok' });
+  });
+  it('fails on a wrong password, naming user and database', async () => {
+    const r = await attempt('postgres', probe(pg), { PROBE_PG_PASSWORD: 'wrong' });
+    expect(r.error).toMatch(/user app, database appdb\): password authentication failed/);
+  });
+  it('fails when the probe query fails', async () => {
+    const r = await attempt('postgres', probe({ ...pg, query: 'SELECT * FROM no_such_table' }));
+    expect(r.error).toMatch(/relation "no_such_table" does not exist/);
+  });
+});
+
+describe('prometheus probe (real Prometheus)', () => {
+  it('passes on /-/ready', async () => {
+    expect(await attempt('prometheus', probe({ type: 'prometheus', port: 9090 }))).toMatchObject({ ok: true });
+  });
+  it('an http probe with a JSON match against the real Prometheus API', async () => {
+    const ok = await attempt('prometheus', probe({ type: 'http', port: 9090, path: '/api/v1/status/buildinfo', expect: { json: { status: 'success' } } }));
+    expect(ok.ok).toBe(true);
+    const bad = await attempt('prometheus', probe({ type: 'http', port: 9090, path: '/api/v1/status/buildinfo', expect: { json: { status: 'error' } } }));
+    expect(bad.error).toMatch(/status is "success", expected "error"/);
+    const status = await attempt('prometheus', probe({ type: 'http', port: 9090, path: '/nope', expect: { status: 200 } }));
+    expect(status.error).toMatch(/answered 404, expected 200/);
+  });
+});
+
+describe('qdrant and grafana probes (STAND-INS)', () => {
+  it('qdrant: readiness, then collections through the official client', async () => {
+    expect(await attempt('qdrant', probe({ type: 'qdrant', port: 6333 }))).toMatchObject({ ok: true, detail: 'ready, 0 collections' });
+  });
+  it('grafana: /api/health with database ok', async () => {
+    expect(await attempt('grafana', probe({ type: 'grafana', port: 3000 }))).toMatchObject({ ok: true });
+  });
+  it('grafana: fails while its database is not ok', async () => {
+    const r = await attempt('grafana-db-down', probe({ type: 'grafana', port: 3000 }));
+    expect(r.error).toMatch(/answered 503 with database "failing", expected "ok"/);
+  });
+});
+
+describe('exec, docker and tcp probes', () => {
+  it('exec: exit 0 passes, anything else fails with the exit code and output', async () => {
+    expect((await attempt('box', probe({ type: 'exec', command: ['true'] }))).ok).toBe(true);
+    const r = await attempt('box', probe({ type: 'exec', command: 'echo not ready >&2; exit 3' }));
+    expect(r.error).toMatch(/exited 3: not ready/);
+  });
+  it("docker: follows the container's HEALTHCHECK, and says when there is none", async () => {
+    expect(await attempt('checked', probe({ type: 'docker' }))).toMatchObject({ ok: true, detail: 'HEALTHCHECK healthy' });
+    expect((await attempt('box', probe({ type: 'docker' }))).error).toMatch(/no HEALTHCHECK/);
+  });
+  it('tcp: connects to the published port; an unpublished port is explained', async () => {
+    expect((await attempt('redis', probe({ type: 'tcp', port: 6379 }))).ok).toBe(true);
+    expect((await attempt('redis', probe({ type: 'tcp', port: 7777 }))).error).toMatch(/container port 7777 of redis is not published/);
+  });
+});
+
+describe('a hanging server is cut by the probe timeout', () => {
+  let hang: http.Server;
+  let silent: net.Server;
+  let hangPort: number;
+  let silentPort: number;
+  const sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    hang = http.createServer(() => {}); // accepts, never answers
+    silent = net.createServer((s) => sockets.push(s)); // accepts TCP, never speaks
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    hangPort = (hang.address() as AddressInfo).port;
+    silentPort = (silent.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    sockets.forEach((s) => s.destroy());
+    hang.closeAllConnections();
+    hang.close();
+    silent.close();
+  });
+  it.each([
+    ['http', () => ({ type: 'http', port: hangPort, host: '127.0.0.1' })],
+    ['redis', () => ({ type: 'redis', port: silentPort, host: '127.0.0.1' })],
+    ['postgres', () => ({ type: 'postgres', port: silentPort, host: '127.0.0.1' })],
+    ['grafana', () => ({ type: 'grafana', port: hangPort, host: '127.0.0.1' })],
+  ])('%s', async (_name, make) => {
+    const p = { ...make(), timing: { ...timing, timeoutMs: 300 } } as ProbeSpec;
+    const begin = Date.now();
+    const r = await runProbe(p, probeContext(spec, spec.services['redis']!, runtime), systemClock);
+    expect(r.ok).toBe(false);
+    expect(Date.now() - begin).toBeLessThan(1_500);
+  });
+});
