@@ -1,0 +1,90 @@
+/**
+ * The project's own six-service stack on the real engine, from nothing to all healthy, through the real CLI.
+ * Redis, PostgreSQL and Prometheus are real; Qdrant and Grafana are the named STAND-INS; the RAG server is
+ * ours and its /health checks qdrant, redis and prometheus for real. Random host ports (port 0) and a
+ * separate project name keep it clear of a developer's running stack.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectContainers, projectNetworks, projectVolumes, purge, stack, startedAt } from '../support/docker.js';
+
+const PROJECT = 'stack-test-six';
+const env = {
+  STACK_PROJECT_NAME: PROJECT,
+  STACK_COMPOSE_FILES: 'compose/docker-compose.local.yml',
+  POSTGRES_USER: 'stack',
+  POSTGRES_PASSWORD: 'test-only-password',
+  POSTGRES_DB: 'stack',
+  ...Object.fromEntries(['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0'])),
+};
+const SERVICES = ['grafana', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis'];
+
+beforeAll(() => purge(PROJECT));
+afterAll(() => purge(PROJECT));
+
+describe('the six-service stack', () => {
+  let firstUp: Awaited<ReturnType<typeof stack>>;
+
+  it('comes up from nothing to all healthy, in dependency order', async () => {
+    expect(projectContainers(PROJECT)).toEqual([]);
+    firstUp = await stack(['up', '--json'], env);
+    expect(firstUp.stderr).toBe('');
+    expect(firstUp.code).toBe(0);
+    const doc = JSON.parse(firstUp.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.waves).toEqual([['postgres', 'prometheus', 'qdrant', 'redis'], ['grafana', 'rag-server']]);
+    expect(doc.services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
+    for (const s of doc.services) expect(s).toMatchObject({ state: 'healthy', readyMs: expect.any(Number) });
+    expect(doc.services.some((s: { unchanged?: boolean }) => s.unchanged)).toBe(false);
+    // Recorded for the closing note of the issue: wall time and each service's own time to ready.
+    console.log(`[measure] stack up from nothing: ${firstUp.ms} ms (engine ${doc.durationMs} ms); ready: ${doc.services.map((s: { name: string; readyMs: number }) => `${s.name} ${s.readyMs} ms`).join(', ')}`);
+  });
+
+  it('status --json shows every service running and healthy with its resolved host port', async () => {
+    const r = await stack(['status', '--json'], env);
+    expect(r.code).toBe(0);
+    const { services } = JSON.parse(r.stdout);
+    expect(services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
+    for (const s of services) {
+      expect(s).toMatchObject({ state: 'running', health: 'healthy', restarts: 0, lastProbe: { ok: true, error: null } });
+      expect(s.ports[0].host).toBeGreaterThan(1024); // random host port resolved from the container
+      expect(Object.keys(s).sort()).toEqual(['health', 'lastProbe', 'name', 'ports', 'restarts', 'state']);
+      expect(Object.keys(s.lastProbe).sort()).toEqual(['at', 'error', 'latencyMs', 'ok']);
+    }
+  });
+
+  it('up again changes nothing: no container is restarted', async () => {
+    const containers = projectContainers(PROJECT);
+    const before = containers.map(startedAt);
+    const r = await stack(['up'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/already running and healthy; not restarted/);
+    expect(r.stdout.match(/ starting\n/g)).toBeNull();
+    expect(containers.map(startedAt)).toEqual(before);
+  });
+
+  it('down leaves no container or network behind and keeps volumes; down --volumes removes them', async () => {
+    const volumes = projectVolumes(PROJECT);
+    expect(volumes.length).toBe(4);
+    const r = await stack(['down'], env);
+    expect(r.code).toBe(0);
+    // dependents stop before their dependencies
+    expect(r.stdout.indexOf('rag-server   stopped')).toBeLessThan(r.stdout.indexOf('redis        stopping'));
+    expect(projectContainers(PROJECT)).toEqual([]);
+    expect(projectNetworks(PROJECT)).toEqual([]);
+    expect(projectVolumes(PROJECT)).toEqual(volumes);
+    const again = await stack(['down', '--volumes'], env);
+    expect(again.code).toBe(0);
+    expect(projectVolumes(PROJECT)).toEqual([]);
+  });
+
+  it('waves strategy brings the same stack up too', async () => {
+    const r = await stack(['up', '--strategy', 'waves'], env);
+    expect(r.code).toBe(0);
+    // with waves, nothing of wave 1 starts before the last of wave 0 is healthy
+    const at = (pattern: RegExp) => r.stdout.split('\n').findIndex((l) => pattern.test(l));
+    const lastWave0 = Math.max(...['postgres', 'prometheus', 'qdrant', 'redis'].map((s) => at(new RegExp(`^\\S+ ${s} +healthy`))));
+    expect(at(/^\S+ grafana +starting/)).toBeGreaterThan(lastWave0);
+    expect(at(/^\S+ rag-server +starting/)).toBeGreaterThan(lastWave0);
+    expect((await stack(['down', '--volumes'], env)).code).toBe(0);
+  });
+});
