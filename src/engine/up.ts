@@ -88,7 +88,10 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     const t = tracks.get(name)!;
     t.state = state;
     emit({ type: 'service', at: clock.now(), service: name, state, ...(detail ? { detail } : {}), ...(sinceStartMs === undefined ? {} : { sinceStartMs }) });
-    if (state === 'healthy' || state === 'completed') t.started.set(true), t.healthy.set(true);
+    if (state === 'healthy' || state === 'completed') {
+      t.started.set(true);
+      t.healthy.set(true);
+    }
     if (state === 'completed') t.completed.set(true);
     if (state === 'failed' || state === 'skipped' || state === 'cancelled') [t.started, t.healthy, t.completed].forEach((f) => f.set(false));
   };

@@ -1,6 +1,6 @@
 /** Text pieces shared by the plain and TTY renderers. */
 import { formatDuration } from '../config/duration.js';
-import type { FailureReport } from '../engine/events.js';
+import type { FailureReport, ServiceOutcome } from '../engine/events.js';
 
 export const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
 
@@ -27,3 +27,5 @@ export function formatReport(r: FailureReport): string[] {
   if (r.notStarted.length > 0) lines.push(`  not started because of it: ${r.notStarted.join(', ')}`);
   return lines;
 }
+
+export const interrupted = (outcome: Record<string, ServiceOutcome>): boolean => Object.values(outcome).some((o) => o.state === 'cancelled');

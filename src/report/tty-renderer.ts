@@ -2,7 +2,7 @@
 import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../engine/events.js';
-import { formatReport } from './format.js';
+import { formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, never>;
@@ -26,7 +26,7 @@ export class TtyRenderer implements Renderer {
     if (e.type === 'failure') this.after.push(...formatReport(e.report), '');
     if (e.type === 'stop' && e.phase === 'end') this.out.write(`✔ stopped ${e.service}\n`);
     if (e.type === 'removed') this.out.write(`✔ removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept)'}\n`);
-    if (e.type === 'done') this.after.push(e.ok ? `✔ all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `✖ up failed after ${formatDuration(e.durationMs)}`);
+    if (e.type === 'done') this.after.push(e.ok ? `✔ all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `✖ up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`);
   }
 
   private begin(services: string[]) {
