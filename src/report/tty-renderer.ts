@@ -21,7 +21,7 @@ export class TtyRenderer implements Renderer {
   constructor(private readonly out: Output) {}
 
   onEvent(e: StackEvent): void {
-    if (e.type === 'plan') return this.begin(e.services);
+    if (e.type === 'plan') return this.begin(e.waves.flat());
     if (e.type === 'service' || e.type === 'probe') this.update(e);
     if (e.type === 'failure') this.after.push(...formatReport(e.report), '');
     if (e.type === 'stop' && e.phase === 'end') this.out.write(`✔ stopped ${e.service}\n`);
