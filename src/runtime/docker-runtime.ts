@@ -26,7 +26,7 @@ export function dockerFromEnv(env: Env = process.env): Docker {
 
 export class DockerRuntime implements Runtime {
   private compose?: Promise<ComposeCli>;
-  private composeVersion = '';
+  private composeVersion = async () => 'unknown';
 
   private readonly docker: Docker;
 
@@ -38,8 +38,8 @@ export class DockerRuntime implements Runtime {
   }
 
   private composeCli(): Promise<ComposeCli> {
-    this.compose ??= detectCompose().then(({ flavor, version }) => {
-      this.composeVersion = `${flavor === 'v2' ? 'docker compose' : 'docker-compose'} ${version}`;
+    this.compose ??= detectCompose(this.env['STACK_COMPOSE']).then(({ flavor, version }) => {
+      this.composeVersion = async () => `${flavor === 'v2' ? 'docker compose' : 'docker-compose'} ${await version()}`;
       return new ComposeCli(this.project, flavor);
     });
     return this.compose;
@@ -56,7 +56,7 @@ export class DockerRuntime implements Runtime {
   async describe(): Promise<{ compose: string; engine: string }> {
     await this.composeCli();
     const v = await this.docker.version();
-    return { compose: this.composeVersion, engine: `Docker Engine ${v.Version} (API ${v.ApiVersion})` };
+    return { compose: await this.composeVersion(), engine: `Docker Engine ${v.Version} (API ${v.ApiVersion})` };
   }
 
   async create(composeServices: readonly string[]): Promise<void> {
