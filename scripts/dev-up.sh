@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[dev-up] %s\n' "$*" >&2; }
 
-[ -d node_modules ] || { log "installing npm dependencies"; npm ci --no-audit --no-fund; }
+[ -d node_modules ] || { log "installing npm dependencies"; npm install --no-audit --no-fund; }
 [ -f dist/cli/main.js ] && [ -z "$(find src -newer dist/cli/main.js -print -quit)" ] || { log "building the CLI"; npm run --silent build; }
 bash scripts/provision-docker.sh
 bash scripts/build-images.sh

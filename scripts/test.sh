@@ -4,7 +4,7 @@
 # packed package. Used by `npm test` and by .ci/run. Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 mkdir -p .stack
 results=.stack/test-results
 rm -rf "$results" && mkdir -p "$results"
