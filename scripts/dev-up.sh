@@ -2,7 +2,7 @@
 # One command from a fresh clone to the six-service stack running and healthy, then its status.
 # On these machines (Debian, root, no registry) it also installs and starts Docker and builds the images
 # locally: Qdrant and Grafana are STAND-INS there. With registry access, use the official images instead:
-#   npm ci && npm run build && npx stack up && npx stack status
+#   npm install && npm run build && npx stack up && npx stack status
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[dev-up] %s\n' "$*" >&2; }

@@ -99,6 +99,10 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     envFiles: envFiles.found,
     env,
     services: normalizeServices(parsed.data),
+    notify: {
+      ...(parsed.data.notify?.webhook.url ? { webhookUrl: parsed.data.notify.webhook.url } : {}),
+      ...(parsed.data.notify?.webhook.url_env ? { webhookUrlEnv: parsed.data.notify.webhook.url_env } : {}),
+    },
   };
 
   const compose = readComposeServices(composeFiles, shown, cwd);
@@ -181,6 +185,7 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
         .filter((d): d is string => typeof d === 'string')
         .map((service) => ({ service, condition: 'started' as const })),
       startupTimeoutMs: 0,
+      heal: null,
     };
   }
   return {
@@ -191,6 +196,7 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
     envFiles: [],
     env: {},
     services,
+    notify: {},
   };
 }
 

@@ -1,10 +1,19 @@
 /** Applies defaults to a schema-valid stack file and returns the typed StackSpec (pure). */
 import { parseDuration } from './duration.js';
-import type { RawProbe, StackFile } from './schema.js';
-import type { Condition, DependencySpec, ProbeSpec, ProbeTiming, ServiceSpec } from './types.js';
+import type { RawHeal, RawProbe, StackFile } from './schema.js';
+import type { Condition, DependencySpec, HealPolicy, ProbeSpec, ProbeTiming, ServiceSpec } from './types.js';
 
 export const DEFAULTS = {
   startupTimeoutMs: 60_000,
+  heal: {
+    on: ['exit', 'stopped', 'unhealthy'],
+    backoff: { initialMs: 1_000, factor: 2, maxMs: 60_000, jitter: 0.2 },
+    resetAfterMs: 300_000,
+    maxRestarts: 5,
+    windowMs: 600_000,
+    restartDependents: false,
+    stopTimeoutMs: 5_000,
+  } satisfies Omit<HealPolicy, 'liveness'>,
   timing: { intervalMs: 250, timeoutMs: 2_000, successThreshold: 1, failureThreshold: 3 } satisfies ProbeTiming,
 } as const;
 
@@ -41,13 +50,42 @@ export function normalizeServices(file: StackFile): Record<string, ServiceSpec> 
         ? { service: d, condition: defaultCondition(d) }
         : { service: d.service, condition: d.condition ?? defaultCondition(d.service) },
     );
+    const probeSpec = raw.probe ? probe(raw.probe, baseTiming) : undefined;
     services[name] = {
       name,
       composeService: raw.compose_service ?? name,
       dependsOn,
-      ...(raw.probe ? { probe: probe(raw.probe, baseTiming) } : {}),
+      ...(probeSpec ? { probe: probeSpec } : {}),
       startupTimeoutMs: ms(raw.startup_timeout, baseStartup),
+      heal: raw.heal === false ? null : heal(file.defaults?.heal, raw.heal, probeSpec?.timing ?? baseTiming),
     };
   }
   return services;
+}
+
+/** Service heal settings over stack-wide ones over built-in defaults, key by key. */
+function heal(stack: RawHeal | undefined, own: RawHeal | undefined, timing: ProbeTiming): HealPolicy {
+  const pick = <K extends keyof RawHeal>(k: K): RawHeal[K] | undefined => own?.[k] ?? stack?.[k];
+  const backoff = { ...stack?.backoff, ...own?.backoff };
+  const liveness = { ...stack?.liveness, ...own?.liveness };
+  const d = DEFAULTS.heal;
+  return {
+    on: pick('on') ?? [...d.on],
+    backoff: {
+      initialMs: ms(backoff.initial, d.backoff.initialMs),
+      factor: backoff.factor ?? d.backoff.factor,
+      maxMs: ms(backoff.max, d.backoff.maxMs),
+      jitter: backoff.jitter ?? d.backoff.jitter,
+    },
+    resetAfterMs: ms(pick('reset_after'), d.resetAfterMs),
+    maxRestarts: pick('max_restarts') ?? d.maxRestarts,
+    windowMs: ms(pick('window'), d.windowMs),
+    restartDependents: pick('restart_dependents') ?? d.restartDependents,
+    stopTimeoutMs: ms(pick('stop_timeout'), d.stopTimeoutMs),
+    liveness: {
+      intervalMs: ms(liveness.interval, timing.intervalMs),
+      timeoutMs: ms(liveness.timeout, timing.timeoutMs),
+      failureThreshold: liveness.failure_threshold ?? timing.failureThreshold,
+    },
+  };
 }

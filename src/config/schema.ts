@@ -94,12 +94,41 @@ const dependency = z.union([
   z.strictObject({ service: serviceName, condition: z.enum(CONDITIONS).optional() }),
 ]);
 
+export const HEAL_TRIGGERS = ['exit', 'stopped', 'unhealthy'] as const;
+
+export const healSchema = z
+  .strictObject({
+    on: z
+      .array(z.enum(HEAL_TRIGGERS))
+      .optional()
+      .describe('What is healed: exit (crash, OOM, kill), stopped (a stop by hand, e.g. docker stop), unhealthy (liveness probe failing). Default all three.'),
+    backoff: z
+      .strictObject({
+        initial: duration.optional().describe('Delay before the first restart (default 1s).'),
+        factor: z.number().min(1).optional().describe('Each further restart waits this many times longer (default 2).'),
+        max: duration.optional().describe('Longest delay (default 60s).'),
+        jitter: z.number().min(0).max(1).optional().describe('Random spread of each delay, as a fraction (default 0.2 = ±20%).'),
+      })
+      .optional(),
+    reset_after: duration.optional().describe('Healthy this long after a restart resets the backoff (default 5m).'),
+    max_restarts: z.number().int().min(1).optional().describe('Restarts within `window` that open the breaker (default 5).'),
+    window: duration.optional().describe('See max_restarts (default 10m).'),
+    restart_dependents: z.boolean().optional().describe("Restart the service's dependents in graph order once it is healthy again (default false)."),
+    stop_timeout: duration.optional().describe('Grace period when stopping an unhealthy service before it is killed (default 5s).'),
+    liveness: z
+      .strictObject({ interval: duration.optional(), timeout: duration.optional(), failure_threshold: z.number().int().min(1).optional() })
+      .optional()
+      .describe("Liveness probing of a running service; default: the service's probe timing."),
+  })
+  .describe('Auto-healing policy of the supervisor (`stack up --watch` / `--detach`).');
+
 export const serviceSchema = z.strictObject({
   description: z.string().optional(),
   compose_service: z.string().optional().describe('The service name in the compose files (default: the key).'),
   depends_on: z.array(dependency).optional(),
   probe: probeSchema.optional(),
   startup_timeout: duration.optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
+  heal: z.union([healSchema, z.literal(false)]).optional().describe('Overrides defaults.heal for this service; false: never heal it.'),
 });
 
 export const stackFileSchema = z.strictObject({
@@ -116,6 +145,17 @@ export const stackFileSchema = z.strictObject({
     .strictObject({
       startup_timeout: duration.optional(),
       probe: z.strictObject(probeTimingShape).optional(),
+      heal: healSchema.optional(),
+    })
+    .optional(),
+  notify: z
+    .strictObject({
+      webhook: z
+        .strictObject({
+          url: z.url().optional().describe('Where to POST breaker-open and recovery events (no secrets in it: use url_env for a URL with a token).'),
+          url_env: envName.optional(),
+        })
+        .refine((w) => (w.url === undefined) !== (w.url_env === undefined), { message: 'set exactly one of url or url_env' }),
     })
     .optional(),
   services: z.record(serviceName, serviceSchema).refine((s) => Object.keys(s).length > 0, { message: 'must declare at least one service' }),
@@ -124,3 +164,4 @@ export const stackFileSchema = z.strictObject({
 export type StackFile = z.infer<typeof stackFileSchema>;
 export type RawService = z.infer<typeof serviceSchema>;
 export type RawProbe = z.infer<typeof probeSchema>;
+export type RawHeal = z.infer<typeof healSchema>;

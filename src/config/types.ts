@@ -21,12 +21,28 @@ export type ProbeSpec = WithoutTiming<RawProbe> extends infer P ? (P extends unk
 export type ProbeType = ProbeSpec['type'];
 export type ProbeOf<T extends ProbeType> = Extract<ProbeSpec, { type: T }>;
 
+export type HealTrigger = 'exit' | 'stopped' | 'unhealthy';
+
+export interface HealPolicy {
+  on: HealTrigger[];
+  backoff: { initialMs: number; factor: number; maxMs: number; jitter: number };
+  resetAfterMs: number;
+  maxRestarts: number;
+  windowMs: number;
+  restartDependents: boolean;
+  stopTimeoutMs: number;
+  /** Liveness probing of a running service (interval, timeout, consecutive failures before unhealthy). */
+  liveness: Pick<ProbeTiming, 'intervalMs' | 'timeoutMs' | 'failureThreshold'>;
+}
+
 export interface ServiceSpec {
   name: string;
   composeService: string;
   dependsOn: DependencySpec[];
   probe?: ProbeSpec;
   startupTimeoutMs: number;
+  /** null: the supervisor never heals this service. */
+  heal: HealPolicy | null;
 }
 
 export interface StackSpec {
@@ -42,4 +58,5 @@ export interface StackSpec {
   /** Environment for probes and compose: env files overlaid by the process environment. Holds secrets: never print. */
   env: Record<string, string>;
   services: Record<string, ServiceSpec>;
+  notify: { webhookUrl?: string; webhookUrlEnv?: string };
 }

@@ -2,6 +2,7 @@
  * What the engine tells the world. The engine emits these and nothing else; renderers (report/) turn
  * them into a live view, plain lines or JSON. Nothing in engine/ writes to stdout.
  */
+import type { HealTrigger } from '../config/types.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ContainerState } from '../runtime/types.js';
 
@@ -40,7 +41,29 @@ export type StackEvent =
   | { type: 'failure'; at: number; report: FailureReport }
   | { type: 'stop'; at: number; service: string; phase: 'begin' | 'end' }
   | { type: 'removed'; at: number; volumes: boolean }
-  | { type: 'done'; at: number; ok: boolean; durationMs: number; outcome: Record<string, ServiceOutcome> };
+  | { type: 'done'; at: number; ok: boolean; durationMs: number; outcome: Record<string, ServiceOutcome>; error?: ErrorSummary }
+  | SupervisorEvent;
+
+/** What the supervisor noticed and did; each is one line of the journal. */
+export type SupervisorEvent =
+  | { type: 'supervisor'; at: number; phase: 'started' | 'stopped'; pid: number; services: string[] }
+  | { type: 'detected'; at: number; service: string; trigger: HealTrigger; reason: string; healed: boolean }
+  | { type: 'liveness'; at: number; service: string; result: ProbeResult; failures: number; threshold: number }
+  | { type: 'backoff'; at: number; service: string; attempt: number; delayMs: number; nextAt: number }
+  | { type: 'restart'; at: number; service: string; attempt: number; why: 'heal' | 'manual' | 'dependency' }
+  | { type: 'recovered'; at: number; service: string; downMs: number; attempt: number }
+  | { type: 'restart-failed'; at: number; service: string; reason: string }
+  | { type: 'breaker'; at: number; service: string; open: boolean; restartsInWindow: number; reason: string }
+  | { type: 'degraded'; at: number; service: string; degraded: boolean; because: string }
+  | { type: 'engine'; at: number; connected: boolean; detail?: string }
+  | { type: 'config'; at: number; detail: string }
+  | { type: 'notify-failed'; at: number; event: string; service: string; error: string };
+
+export interface ErrorSummary {
+  code: string;
+  message: string;
+  hint?: string;
+}
 
 export interface ServiceOutcome {
   state: ServiceState;

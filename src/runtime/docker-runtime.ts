@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError } from '../errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { ComposeCli, detectCompose, hintFor, type ComposeProject } from './compose-cli.js';
-import type { ContainerInfo, ContainerState, PortBinding, Runtime } from './types.js';
+import type { ContainerInfo, ContainerState, PortBinding, Runtime, RuntimeEvent } from './types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -150,6 +150,58 @@ export class DockerRuntime implements Runtime {
     return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8').trim() };
   }
 
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const stream = (await this.docker.getEvents({
+      filters: { type: ['container'], label: [`com.docker.compose.project=${this.project.name}`] },
+    })) as NodeJS.ReadableStream & { destroy(): void };
+    const onAbort = () => stream.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let buffered = '';
+    try {
+      for await (const chunk of stream) {
+        buffered += chunk.toString();
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) yield toRuntimeEvent(JSON.parse(line) as EngineEvent);
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async unpause(service: string): Promise<void> {
+    await (await this.require(service)).unpause();
+  }
+
+  async streamLogs(service: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+    const container = await this.require(service);
+    const info = await container.inspect();
+    // Always a stream (follow: true); without --follow it is closed once the tail has arrived.
+    const stream = (await container.logs({ stdout: true, stderr: true, tail: options.tail, follow: true as const })) as NodeJS.ReadableStream & { destroy(): void };
+    const done = new Promise<void>((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', reject);
+      signal.addEventListener('abort', () => {
+        stream.destroy();
+        resolve();
+      }, { once: true });
+    });
+    if (info.Config.Tty) stream.pipe(out, { end: false });
+    else this.docker.modem.demuxStream(stream, out, out);
+    if (!options.follow) {
+      // The tail arrives at once; the stream then stays open for new lines, which only --follow wants.
+      await new Promise((r) => setTimeout(r, 300));
+      stream.destroy();
+      return;
+    }
+    await done;
+  }
+
   async endpoint(service: string, containerPort: number): Promise<Endpoint> {
     const info = await this.inspect(service);
     if (!info) throw new Error(`no container for ${service}`);
@@ -161,6 +213,31 @@ export class DockerRuntime implements Runtime {
     }
     return { host: hostFor(binding.hostIp), port: binding.hostPort };
   }
+}
+
+interface EngineEvent {
+  Action?: string;
+  status?: string;
+  id?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  timeNano?: number | string;
+  time?: number;
+}
+
+const ACTIONS = new Set(['die', 'kill', 'stop', 'start', 'oom', 'pause', 'unpause']);
+
+export function toRuntimeEvent(e: EngineEvent): RuntimeEvent {
+  const raw = e.Action ?? e.status ?? '';
+  const action = (ACTIONS.has(raw) ? raw : raw.startsWith('health_status') ? 'health_status' : 'other') as RuntimeEvent['action'];
+  const attrs = e.Actor?.Attributes ?? {};
+  return {
+    service: attrs['com.docker.compose.service'] ?? '',
+    containerId: e.Actor?.ID ?? e.id ?? '',
+    action,
+    ...(attrs['exitCode'] === undefined ? {} : { exitCode: Number(attrs['exitCode']) }),
+    ...(attrs['signal'] === undefined ? {} : { signal: attrs['signal'] }),
+    timeNano: BigInt(e.timeNano ?? (e.time ?? 0) * 1e9),
+  };
 }
 
 function hostFor(ip: string): string {

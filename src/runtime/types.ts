@@ -25,6 +25,19 @@ export interface ContainerInfo {
   ports: PortBinding[];
 }
 
+/** A container event from the engine's event stream, for the supervisor. */
+export interface RuntimeEvent {
+  /** The compose service of the container. */
+  service: string;
+  containerId: string;
+  action: 'die' | 'kill' | 'stop' | 'start' | 'oom' | 'pause' | 'unpause' | 'health_status' | 'other';
+  exitCode?: number;
+  /** For kill: the signal number or name sent. */
+  signal?: string;
+  /** Nanoseconds since the epoch, from the engine. */
+  timeNano: bigint;
+}
+
 export interface Runtime {
   /** Throws EngineUnreachableError when the engine does not answer. */
   ping(): Promise<void>;
@@ -39,6 +52,11 @@ export interface Runtime {
   logs(composeService: string, tail: number): Promise<string[]>;
   exec(composeService: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }>;
   endpoint(composeService: string, containerPort: number): Promise<Endpoint>;
+  /** The engine's container events for this project until `signal` aborts; ends or throws when the engine goes away. */
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  unpause(composeService: string): Promise<void>;
+  /** Writes the container's logs (demultiplexed) to `out`; with follow, until `signal` aborts or the container ends. */
+  streamLogs(composeService: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
   /** Which compose CLI and engine are used, for reports and benchmarks. */
   describe(): Promise<{ compose: string; engine: string }>;
 }

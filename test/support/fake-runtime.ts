@@ -4,7 +4,7 @@
  */
 import type { ProbeRunner } from '../../src/engine/gate.js';
 import { StartFailedError } from '../../src/errors.js';
-import type { ContainerInfo, Runtime } from '../../src/runtime/types.js';
+import type { ContainerInfo, Runtime, RuntimeEvent } from '../../src/runtime/types.js';
 import type { FakeClock } from './fake-clock.js';
 
 export interface ServiceScript {
@@ -20,6 +20,12 @@ export interface ServiceScript {
 
 export class FakeRuntime implements Runtime {
   readonly calls: string[] = [];
+  /** Services whose probe fails (hung), whatever their script says. */
+  readonly hung = new Set<string>();
+  /** Services that exit again right after every start (a crash loop). */
+  readonly crashOnStart = new Set<string>();
+  private readonly exitedWith = new Map<string, number>();
+  private listeners = new Set<(e: RuntimeEvent | 'disconnect') => void>();
   readonly startedAt = new Map<string, number>();
   created: string[] = [];
   pingError?: Error;
@@ -39,6 +45,7 @@ export class FakeRuntime implements Runtime {
     this.created = [...services];
   }
   private exited(name: string): boolean {
+    if (this.exitedWith.has(name)) return true;
     const s = this.scripts[name];
     const at = this.startedAt.get(name);
     return at !== undefined && s?.exitAfterMs !== undefined && this.clock.now() - at >= s.exitAfterMs;
@@ -52,7 +59,7 @@ export class FakeRuntime implements Runtime {
       name,
       service: name,
       state: !started ? 'created' : exited ? 'exited' : 'running',
-      exitCode: exited ? (this.scripts[name]?.exitCode ?? 0) : 0,
+      exitCode: exited ? (this.exitedWith.get(name) ?? this.scripts[name]?.exitCode ?? 0) : 0,
       oomKilled: false,
       restartCount: 0,
       ports: [],
@@ -66,10 +73,74 @@ export class FakeRuntime implements Runtime {
     const err = this.scripts[name]?.startError;
     if (err) throw new StartFailedError(`the engine could not start ${name}: ${err}`, 'free the port');
     this.startedAt.set(name, this.clock.now());
+    this.exitedWith.delete(name);
+    if (this.crashOnStart.has(name)) this.crash(name, 1);
   }
   async stop(name: string) {
     this.calls.push(`stop ${name}`);
-    this.startedAt.delete(name);
+    if (this.startedAt.has(name) && !this.exitedWith.has(name)) {
+      this.push({ service: name, action: 'kill', signal: '15' });
+      this.exitedWith.set(name, 0);
+      this.push({ service: name, action: 'die', exitCode: 0 });
+    }
+  }
+  async unpause(name: string) {
+    this.calls.push(`unpause ${name}`);
+  }
+  async streamLogs() {}
+
+  /** The container dies on its own (a crash), as the engine would report it. */
+  crash(name: string, exitCode = 137, signal?: string) {
+    if (signal) this.push({ service: name, action: 'kill', signal });
+    this.exitedWith.set(name, exitCode);
+    this.push({ service: name, action: 'die', exitCode });
+  }
+  /** Someone ran `docker stop` on it. */
+  stopByHand(name: string) {
+    this.push({ service: name, action: 'kill', signal: '15' });
+    this.exitedWith.set(name, 0);
+    this.push({ service: name, action: 'die', exitCode: 0 });
+  }
+  /** The engine goes away: the event stream ends and pings fail until `reconnectEngine`. */
+  disconnectEngine() {
+    this.pingError = new Error('engine down');
+    for (const l of this.listeners) l('disconnect');
+  }
+  reconnectEngine() {
+    delete this.pingError;
+  }
+  private push(e: Omit<RuntimeEvent, 'containerId' | 'timeNano'>) {
+    const event = { containerId: e.service, timeNano: BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++), ...e } as RuntimeEvent;
+    for (const l of this.listeners) l(event);
+  }
+  private seq = 1;
+
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    if (this.pingError) throw this.pingError;
+    const queue: (RuntimeEvent | 'disconnect')[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (e: RuntimeEvent | 'disconnect') => {
+      queue.push(e);
+      wake?.();
+    };
+    this.listeners.add(listener);
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const e = queue.shift();
+        if (e === 'disconnect') return;
+        if (e) {
+          yield e;
+          continue;
+        }
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    } finally {
+      this.listeners.delete(listener);
+      signal.removeEventListener('abort', onAbort);
+    }
   }
   async down() {
     this.calls.push('down');
@@ -93,7 +164,7 @@ export class FakeRuntime implements Runtime {
     const at = new Date(clock.now()).toISOString();
     const started = this.startedAt.get(name);
     const ready = this.scripts[name]?.readyAfterMs;
-    const ok = started !== undefined && !this.exited(name) && ready !== undefined && clock.now() - started >= ready;
+    const ok = started !== undefined && !this.exited(name) && !this.hung.has(name) && ready !== undefined && clock.now() - started >= ready;
     return ok ? { ok, latencyMs: 1, at } : { ok, latencyMs: 1, at, error: 'connection refused' };
   };
 }

@@ -1,11 +1,12 @@
 /** Builds a StackSpec in code for engine tests: `{ api: { deps: ['db'], probe: true } }`. */
 import { DEFAULTS } from '../../src/config/normalize.js';
-import type { Condition, ServiceSpec, StackSpec } from '../../src/config/types.js';
+import type { Condition, HealPolicy, ServiceSpec, StackSpec } from '../../src/config/types.js';
 
 export interface MiniService {
   deps?: (string | [string, Condition])[];
   probe?: boolean;
   timeoutMs?: number;
+  heal?: Partial<HealPolicy>;
 }
 
 export function miniSpec(services: Record<string, MiniService>): StackSpec {
@@ -19,7 +20,8 @@ export function miniSpec(services: Record<string, MiniService>): StackSpec {
       ),
       ...(s.probe === false ? {} : { probe: { type: 'tcp', port: 1, timing: { ...DEFAULTS.timing, intervalMs: 100 } } }),
       startupTimeoutMs: s.timeoutMs ?? 10_000,
+      heal: { ...DEFAULTS.heal, on: [...DEFAULTS.heal.on], liveness: { intervalMs: 100, timeoutMs: 2_000, failureThreshold: 3 }, ...s.heal },
     };
   }
-  return { file: '/x/stack.yaml', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs };
+  return { file: '/x/stack.yaml', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs, notify: {} };
 }
