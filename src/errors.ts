@@ -13,7 +13,8 @@ export type StackErrorCode =
   | 'START_FAILED'
   | 'GATE_FAILED'
   | 'DEPENDENCY_FAILED'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  | 'BUSY';
 
 export class StackError extends Error {
   constructor(
@@ -84,5 +85,13 @@ export class InterruptedError extends StackError {
   constructor(message: string) {
     super('INTERRUPTED', message, 'Run `stack up` to continue or `stack down` to remove what was started.');
     this.name = 'InterruptedError';
+  }
+}
+
+/** Another `up`, supervisor, `down` or `restart` holds this stack's lock and did not let go. */
+export class BusyError extends StackError {
+  constructor(message: string) {
+    super('BUSY', message, 'Wait for it to finish, or stop it (`stack down` stops a supervisor), then try again.');
+    this.name = 'BusyError';
   }
 }

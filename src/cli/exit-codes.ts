@@ -10,7 +10,11 @@ export const EXIT = {
   GATE_FAILED: 4,
   START_FAILED: 5,
   DEPENDENCY_FAILED: 6,
+  BUSY: 7,
   INTERRUPTED: 130,
 } as const satisfies Record<StackErrorCode | 'OK' | 'INTERNAL', number>;
+
+/** Internal: the detached supervisor lost the race for the lock; its parent then joins the winner. */
+export const EXIT_LOCK_LOST = 75;
 
 export const exitCodeFor = (code: StackErrorCode): number => EXIT[code];

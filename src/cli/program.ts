@@ -2,16 +2,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { formatDuration } from '../config/duration.js';
 import { formatProblem } from '../config/problems.js';
-import { down } from '../engine/down.js';
 import type { Strategy } from '../engine/events.js';
-import { status, type StackStatus } from '../engine/status.js';
-import { up } from '../engine/up.js';
 import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../errors.js';
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
-import { JsonRenderer } from '../report/json-renderer.js';
-import { clock, load, rendererFor, runtimeFor, type GlobalOptions } from './context.js';
+import { downCommand, eventsCommand, logsCommand, restartCommand, statusCommand } from './commands/ops.js';
+import { superviseChild } from './commands/supervise.js';
+import { errorJson, upCommand, type UpFlags } from './commands/up.js';
+import { load, type GlobalOptions } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -81,65 +79,48 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('up [services...]')
     .description('start the services (and their dependencies) and return when all are healthy')
     .addOption(new Option('--strategy <strategy>', 'eager: each service as soon as its own dependencies are ready; waves: wave by wave').choices(['eager', 'waves']).default('eager'))
-    .action(async (services: string[], o: { strategy: Strategy }, cmd: Command) => {
-      const opts = globals(cmd);
-      const loaded = load(opts, io);
-      // A missing secret would only show up as a probe failing until its deadline: refuse now instead.
-      const missingSecrets = loaded.warnings.filter((w) => w.path.endsWith('_env'));
-      if (missingSecrets.length) throw new ConfigError(missingSecrets);
-      const renderer = rendererFor(opts, io);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const uninstall = io.onInterrupt(() => {
-        if (++interrupts > 1) {
-          io.stderr.write('\nforced exit: containers are left as they are; run `stack status` to see them\n');
-          process.exit(EXIT.INTERRUPTED);
-        }
-        io.stderr.write('\ninterrupted: stopping probes (Ctrl-C again to force)…\n');
-        controller.abort(new Error('interrupted'));
-      });
-      try {
-        await up({ spec: loaded.spec, runtime: runtimeFor(loaded, io), clock, emit: (e) => renderer.onEvent(e) }, { services, strategy: o.strategy, signal: controller.signal });
-        await renderer.close();
-        if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
-      } catch (err) {
-        await renderer.close();
-        if (renderer instanceof JsonRenderer) {
-          io.stdout.write(`${JSON.stringify({ ...renderer.doc, error: errorJson(err) })}\n`);
-          (err as { printed?: boolean }).printed = true;
-        }
-        throw err;
-      } finally {
-        uninstall();
-      }
-    });
+    .option('--watch', 'then supervise in the foreground: heal crashed or unhealthy services until Ctrl-C')
+    .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
+    .action((services: string[], o: UpFlags, cmd: Command) => upCommand(services, o, globals(cmd), io));
+
+  program
+    .command('supervise [services...]', { hidden: true })
+    .description('internal: the background supervisor behind `up --detach`')
+    .addOption(new Option('--strategy <strategy>').choices(['eager', 'waves']).default('eager'))
+    .action(async (services: string[], o: { strategy: Strategy }, cmd: Command) => setExit(await superviseChild(services, o.strategy, globals(cmd), io)));
 
   program
     .command('down')
-    .description('stop services in reverse dependency order and remove containers and networks')
+    .description('stop the supervisor, then the services in reverse dependency order; remove containers and networks')
     .option('--volumes', 'also remove the named volumes (data is lost)')
     .option('-t, --timeout <seconds>', 'seconds each container gets to stop', '10')
-    .action(async (o: { volumes?: boolean; timeout: string }, cmd: Command) => {
-      const opts = globals(cmd);
-      const loaded = load(opts, io);
-      const renderer = rendererFor(opts, io);
-      const result = await down({ spec: loaded.spec, runtime: runtimeFor(loaded, io), clock, emit: (e) => renderer.onEvent(e) }, { volumes: o.volumes ?? false, timeoutSeconds: Number(o.timeout) });
-      await renderer.close();
-      if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, durationMs: result.durationMs, stopOrder: result.order, volumesRemoved: o.volumes ?? false })}\n`);
-      else io.stdout.write(`✔ ${loaded.spec.name} is down in ${formatDuration(result.durationMs)}\n`);
-    });
+    .action((o: { volumes?: boolean; timeout: string }, cmd: Command) => downCommand(o, globals(cmd), io));
+
+  program
+    .command('restart <services...>')
+    .description('restart services through their health gate (closes an open breaker); via the supervisor when one runs')
+    .option('--with-dependents', 'then restart their dependents in dependency order')
+    .action((services: string[], o: { withDependents?: boolean }, cmd: Command) => restartCommand(services, o, globals(cmd), io));
 
   program
     .command('status')
-    .description("show each service's container state, health (one probe now), restarts and ports")
+    .description("each service's container state, health (one probe now), restarts, ports, and what the supervisor did")
     .action(async (_o, cmd: Command) => {
-      const opts = globals(cmd);
-      const loaded = load(opts, io);
-      const result = await status({ spec: loaded.spec, runtime: runtimeFor(loaded, io), clock });
-      if (opts.json) io.stdout.write(`${JSON.stringify({ services: result.services })}\n`);
-      else io.stdout.write(statusTable(result));
-      if (result.services.some((s) => s.health === 'unhealthy' || s.state === 'absent')) setExit(EXIT.GATE_FAILED);
+      if (!(await statusCommand(globals(cmd), io))) setExit(EXIT.GATE_FAILED);
     });
+
+  program
+    .command('events [service]')
+    .description('the journal: every state change, probe failure, restart, backoff and breaker transition')
+    .option('--follow', 'keep printing new events until Ctrl-C')
+    .action((service: string | undefined, o: { follow?: boolean }, cmd: Command) => eventsCommand(service, o, globals(cmd), io));
+
+  program
+    .command('logs <service>')
+    .description("the service's container logs")
+    .option('--follow', 'keep printing until Ctrl-C')
+    .option('-n, --tail <lines>', 'lines from the end', '100')
+    .action((service: string, o: { follow?: boolean; tail: string }, cmd: Command) => logsCommand(service, o, globals(cmd), io));
 
   return program;
 }
@@ -150,27 +131,6 @@ function label(name: string, deps: { service: string; condition: string }[]): st
 
 function unknownServices(unknown: string[], known: string[]): StackError {
   return new StackError('USAGE', `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${known.join(', ')}`);
-}
-
-export function statusTable(s: StackStatus): string {
-  const rows = [
-    ['SERVICE', 'STATE', 'HEALTH', 'RESTARTS', 'PORTS', 'LAST PROBE'],
-    ...s.services.map((x) => [
-      x.name,
-      x.state,
-      x.health,
-      String(x.restarts),
-      x.ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.host}->${p.container}`).join(' ') || '-',
-      x.lastProbe ? (x.lastProbe.ok ? `ok ${x.lastProbe.latencyMs}ms` : `fail: ${x.lastProbe.error}`) : '-',
-    ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
-}
-
-function errorJson(err: unknown) {
-  if (err instanceof StackError) return { code: err.code, exitCode: exitCodeFor(err.code), message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
-  return { code: 'INTERNAL', exitCode: EXIT.INTERNAL, message: String((err as Error)?.message ?? err) };
 }
 
 function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {

@@ -4,7 +4,7 @@
  * one on its probe. Emits events; throws a typed error when the selected services are not all healthy.
  */
 import type { ServiceSpec, StackSpec } from '../config/types.js';
-import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../errors.js';
+import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError, type StackError } from '../errors.js';
 import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
@@ -202,25 +202,28 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     }),
   );
   const durationMs = clock.now() - begin;
-  const ok = selected.every((n) => ['healthy', 'completed'].includes(tracks.get(n)!.state));
-  emit({ type: 'done', at: clock.now(), ok, durationMs, outcome });
-  if (ok) return { durationMs, waves, outcome };
+  const error = upError();
+  emit({ type: 'done', at: clock.now(), ok: !error, durationMs, outcome, ...(error ? { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } } : {}) });
+  if (error) throw error;
+  return { durationMs, waves, outcome };
 
-  const list = (state: ServiceState) => selected.filter((n) => tracks.get(n)!.state === state);
-  if (signal.aborted) {
-    const healthy = list('healthy');
-    const leftRunning = selected.filter((n) => tracks.get(n)!.running && !healthy.includes(n));
-    const notStarted = selected.filter((n) => !tracks.get(n)!.running);
-    throw new InterruptedError(
-      `interrupted: healthy: ${healthy.join(', ') || 'none'}; left as they were (running, not proven healthy): ${leftRunning.join(', ') || 'none'}; not started: ${notStarted.join(', ') || 'none'}`,
-    );
+  function upError(): StackError | undefined {
+    if (selected.every((n) => ['healthy', 'completed'].includes(tracks.get(n)!.state))) return undefined;
+    const list = (state: ServiceState) => selected.filter((n) => tracks.get(n)!.state === state);
+    if (signal.aborted) {
+      const healthy = list('healthy');
+      const leftRunning = selected.filter((n) => tracks.get(n)!.running && !healthy.includes(n));
+      const notStarted = selected.filter((n) => !tracks.get(n)!.running);
+      return new InterruptedError(
+        `interrupted: healthy: ${healthy.join(', ') || 'none'}; left as they were (running, not proven healthy): ${leftRunning.join(', ') || 'none'}; not started: ${notStarted.join(', ') || 'none'}`,
+      );
+    }
+    const failed = list('failed');
+    const failures = [...reports.values()];
+    const requested = options.services && options.services.length > 0 ? options.services : selected;
+    const summary = `${failed.join(', ')} failed${skipped.length ? `; not started: ${skipped.join(', ')}` : ''}`;
+    if (!requested.some((n) => failed.includes(n))) return new DependencyFailedError(`${requested.join(', ')} not started: ${summary}`, failures);
+    if (failures.every((r) => r.kind === 'start-error')) return new StartFailedError(summary, failures[0]?.reason.split(' — ')[1], failures);
+    return new GateFailedError(summary, failures);
   }
-  const failed = list('failed');
-  const failures = [...reports.values()];
-  const requested = options.services && options.services.length > 0 ? options.services : selected;
-  const requestedFailed = requested.filter((n) => failed.includes(n));
-  const summary = `${failed.join(', ')} failed${skipped.length ? `; not started: ${skipped.join(', ')}` : ''}`;
-  if (requestedFailed.length === 0) throw new DependencyFailedError(`${requested.join(', ')} not started: ${summary}`, failures);
-  if (failures.every((r) => r.kind === 'start-error')) throw new StartFailedError(summary, failures[0]?.reason.split(' — ')[1], failures);
-  throw new GateFailedError(summary, failures);
 }

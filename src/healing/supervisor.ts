@@ -3,6 +3,9 @@
  * with capped exponential backoff, opens a breaker on a crash loop instead of thrashing, restarts dependents
  * in graph order when asked to, and emits an event for everything it notices and does.
  *
+ * Notifications (the webhook) are for what needs a person: a breaker opening, and the recovery of a service
+ * whose breaker had opened. A crash healed on its own is in the journal, not in anyone's inbox.
+ *
  * Detection: the engine's event stream (die after a kill, stop or crash; reconnected when the engine comes
  * back), plus liveness probing with the service's typed probe for a service that runs but no longer answers.
  */
@@ -53,6 +56,8 @@ interface Watched {
   ownStartNano: bigint;
   healing?: Promise<void>;
   healAbort?: AbortController;
+  /** Its breaker opened since it was last healthy: its recovery is worth a notification. */
+  breakerOpened?: boolean;
 }
 
 const SIGTERM = new Set(['15', 'SIGTERM', 'TERM']);
@@ -196,6 +201,7 @@ export class Supervisor {
         delete w.nextRetryAt;
         const why = `${decision.restartsInWindow} restarts within ${w.spec.heal!.windowMs / 1000}s; last failure: ${reason}`;
         this.emit({ type: 'breaker', at: this.now(), service: w.spec.name, open: true, restartsInWindow: decision.restartsInWindow, reason: why });
+        w.breakerOpened = true;
         this.notify('breaker-open', w, why);
         this.markDependents(w.spec.name, true);
         return;
@@ -211,7 +217,6 @@ export class Supervisor {
       if (outcome.ok) {
         this.emit({ type: 'recovered', at: this.now(), service: w.spec.name, downMs: this.now() - (w.downSince ?? this.now()), attempt: decision.attempt });
         delete w.downSince;
-        this.notify('recovered', w, firstReason);
         this.markDependents(w.spec.name, false);
         if (w.spec.heal?.restartDependents) await this.restartDependents(w.spec.name, signal);
         return;
@@ -230,12 +235,18 @@ export class Supervisor {
     w.state = 'restarting';
     w.restarts++;
     this.emit({ type: 'restart', at: this.now(), service: w.spec.name, attempt, why });
+    const startedAt = this.now();
     w.ctx = probeContext(this.deps.spec, w.spec, this.deps.runtime); // a restart may publish a new host port
     try {
       const outcome = await restartService(this.deps, w.spec, signal, () => (w.ownStartNano = nano(this.now())));
       if (outcome.ok) {
         w.state = 'healthy';
         w.budget.healthy(this.now());
+        this.emit({ type: 'service', at: this.now(), service: w.spec.name, state: 'healthy', sinceStartMs: this.now() - startedAt });
+        if (w.breakerOpened) {
+          w.breakerOpened = false;
+          this.notify('recovered', w, `healthy again after its breaker had opened (${why === 'manual' ? 'stack restart' : why})`);
+        }
         return { ok: true };
       }
       this.emit({ type: 'restart-failed', at: this.now(), service: w.spec.name, reason: outcome.report.reason });
@@ -257,13 +268,14 @@ export class Supervisor {
       const w = this.watched.get(name)!;
       const probe = w.spec.probe!;
       const live = w.spec.heal?.liveness ?? probe.timing;
-      if ((w.state !== 'healthy' && w.state !== 'degraded') || !this.engineConnected) {
+      // A dependent failing only because its dependency is down is not restarted for it (no thrashing).
+      if ((w.state !== 'healthy' && w.state !== 'degraded') || !this.engineConnected || this.dependencyDown(name)) {
         failures = 0;
         continue;
       }
       const result = await this.deps.probeRunner({ ...probe, timing: { ...probe.timing, timeoutMs: live.timeoutMs } }, w.ctx, this.deps.clock, signal);
       if (signal.aborted) return;
-      if ((w.state !== 'healthy' && w.state !== 'degraded') || result.ok) {
+      if ((w.state !== 'healthy' && w.state !== 'degraded') || result.ok || this.dependencyDown(name)) {
         failures = 0;
         continue;
       }
@@ -279,6 +291,23 @@ export class Supervisor {
         this.trigger(w, 'unhealthy', `liveness probe failed ${live.failureThreshold} times in a row${paused}; last: ${result.error}`);
       }
     }
+  }
+
+  /** A (transitive) dependency that is being healed, failed, or left stopped. */
+  private dependencyDown(name: string): string | undefined {
+    const seen = new Set<string>();
+    const visit = (n: string): string | undefined => {
+      for (const d of this.deps.spec.services[n]?.dependsOn ?? []) {
+        if (seen.has(d.service)) continue;
+        seen.add(d.service);
+        const w = this.watched.get(d.service);
+        if (w && w.state !== 'healthy' && w.state !== 'degraded') return d.service;
+        const deeper = visit(d.service);
+        if (deeper) return deeper;
+      }
+      return undefined;
+    };
+    return visit(name);
   }
 
   private markDependents(name: string, degraded: boolean): void {

@@ -44,8 +44,9 @@ export async function runProbe(
   let timer: NodeJS.Timeout | undefined;
   const cut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort(new Error('timeout'));
+      // Settle with the timeout first: aborting below would otherwise report "probe cancelled".
       reject(new Error(`no answer within the probe timeout (${timeoutMs}ms)`));
+      controller.abort(new Error('timeout'));
     }, timeoutMs);
     controller.signal.addEventListener('abort', () => reject(new Error('probe cancelled')), { once: true });
   });

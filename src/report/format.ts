@@ -1,6 +1,6 @@
 /** Text pieces shared by the plain and TTY renderers. */
 import { formatDuration } from '../config/duration.js';
-import type { FailureReport, ServiceOutcome } from '../engine/events.js';
+import type { FailureReport, ServiceOutcome, StackEvent } from '../engine/events.js';
 
 export const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
 
@@ -29,3 +29,38 @@ export function formatReport(r: FailureReport): string[] {
 }
 
 export const interrupted = (outcome: Record<string, ServiceOutcome>): boolean => Object.values(outcome).some((o) => o.state === 'cancelled');
+
+/** One line for a supervisor event (without the time), as shown live and by `stack events`. */
+export function describeSupervisorEvent(e: StackEvent, width = 12): string | undefined {
+  const svc = (s: string) => s.padEnd(width);
+  switch (e.type) {
+    case 'supervisor':
+      return e.phase === 'started' ? `supervisor started (pid ${e.pid}), watching ${e.services.join(', ')}` : `supervisor stopped (pid ${e.pid}); services left as they are`;
+    case 'detected':
+      return `${svc(e.service)} ${e.trigger === 'unhealthy' ? 'unhealthy' : e.trigger === 'stopped' ? 'stopped' : 'crashed'}: ${e.reason}${e.healed ? '' : ' — not healed (heal.on)'}`;
+    case 'liveness':
+      return `${svc(e.service)} liveness probe failed (${e.failures}/${e.threshold}): ${e.result.error}`;
+    case 'backoff':
+      return `${svc(e.service)} restart #${e.attempt} in ${formatDuration(e.delayMs)}`;
+    case 'restart':
+      return `${svc(e.service)} restarting${e.why === 'heal' ? '' : ` (${e.why === 'manual' ? 'stack restart' : 'its dependency restarted'})`}`;
+    case 'recovered':
+      return `${svc(e.service)} recovered: healthy again after ${formatDuration(e.downMs)} down`;
+    case 'restart-failed':
+      return `${svc(e.service)} restart failed: ${e.reason}`;
+    case 'breaker':
+      return e.open
+        ? `${svc(e.service)} FAILED, breaker open: ${e.reason}. Not restarted until \`stack restart ${e.service}\` or a stack.yaml change`
+        : `${svc(e.service)} breaker closed: ${e.reason}`;
+    case 'degraded':
+      return `${svc(e.service)} ${e.degraded ? 'degraded' : 'no longer degraded'}: ${e.because}`;
+    case 'engine':
+      return `engine ${e.connected ? 'reconnected' : 'disconnected'}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'config':
+      return e.detail;
+    case 'notify-failed':
+      return `${svc(e.service)} webhook for ${e.event} failed: ${e.error}`;
+    default:
+      return undefined;
+  }
+}

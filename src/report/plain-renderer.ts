@@ -1,7 +1,7 @@
 /** Timestamped lines for CI logs and editors' task terminals: no colours, no cursor movement, stable order. */
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../engine/events.js';
-import { clockTime, formatReport, interrupted } from './format.js';
+import { clockTime, describeSupervisorEvent, formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 export class PlainRenderer implements Renderer {
@@ -45,6 +45,11 @@ export class PlainRenderer implements Renderer {
       case 'removed':
         this.line(e.at, `removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept; --volumes removes them)'}`);
         break;
+      default: {
+        const text = describeSupervisorEvent(e, this.width);
+        if (text) this.line(e.at, text);
+        break;
+      }
       case 'done':
         this.line(e.at, e.ok ? `all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`);
         break;

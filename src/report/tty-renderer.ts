@@ -2,7 +2,7 @@
 import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../engine/events.js';
-import { formatReport, interrupted } from './format.js';
+import { clockTime, describeSupervisorEvent, formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, never>;
@@ -26,6 +26,8 @@ export class TtyRenderer implements Renderer {
     if (e.type === 'failure') this.after.push(...formatReport(e.report), '');
     if (e.type === 'stop' && e.phase === 'end') this.out.write(`✔ stopped ${e.service}\n`);
     if (e.type === 'removed') this.out.write(`✔ removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept)'}\n`);
+    const supervision = describeSupervisorEvent(e);
+    if (supervision) this.out.write(`${clockTime(e.at)} ${supervision}\n`); // after the live view: plain lines
     if (e.type === 'done') this.after.push(e.ok ? `✔ all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `✖ up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`);
   }
 

@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, openSync, readFileSync, readSync, closeSync, renameSync, statSync } from 'node:fs';
 import type { StackEvent } from '../engine/events.js';
 
-export type JournalRecord = { ts: string; pid: number } & Omit<StackEvent, 'at'> & { at: number };
+export type JournalRecord = StackEvent & { ts: string; pid: number };
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 

@@ -148,6 +148,7 @@ describe('a hanging server is cut by the probe timeout', () => {
     const begin = Date.now();
     const r = await runProbe(p, probeContext(spec, spec.services['redis']!, runtime), systemClock);
     expect(r.ok).toBe(false);
+    expect(r.error).toBe('no answer within the probe timeout (300ms)');
     expect(Date.now() - begin).toBeLessThan(1_500);
   });
 });

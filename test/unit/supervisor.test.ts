@@ -43,12 +43,13 @@ async function supervise(
 
 describe('Supervisor', () => {
   it('restarts a crashed service after the initial backoff and sees it healthy again', async () => {
-    const { of, runtime, sup } = await supervise({ db: { heal: heal() } }, 5_000, (rt) => rt.crash('db', 137, '9'));
+    const { of, runtime, sup, notes } = await supervise({ db: { heal: heal() } }, 5_000, (rt) => rt.crash('db', 137, '9'));
     expect(of('detected')).toMatchObject([{ service: 'db', trigger: 'exit', reason: 'exited with code 137 (killed with signal 9)', healed: true }]);
     expect(of('backoff')).toMatchObject([{ service: 'db', attempt: 1, delayMs: 1_000 }]);
     expect(of('restart')).toMatchObject([{ service: 'db', why: 'heal', at: 1_010 }]);
     expect(of('recovered')).toMatchObject([{ service: 'db', attempt: 1 }]);
     expect(runtime.calls.filter((c) => c.startsWith('start db'))).toHaveLength(1);
+    expect(notes).toEqual([]); // healed on its own: journal only, no webhook
     expect(sup.snapshot()[0]).toMatchObject({ state: 'healthy', restarts: 1, breaker: 'closed', lastFailure: { reason: expect.stringMatching(/exited/) } });
   });
 
@@ -88,6 +89,18 @@ describe('Supervisor', () => {
     expect(sup.snapshot().find((s) => s.name === 'db')).toMatchObject({ state: 'failed', breaker: 'open', restarts: 3 });
   });
 
+  it('does not restart a dependent whose probe fails only while its dependency is being healed', async () => {
+    const { of } = await supervise({ db: { heal: heal() }, api: { deps: ['db'], heal: heal() } }, 3_000, async (rt, clock) => {
+      rt.crash('db', 137, '9');
+      rt.hung.add('api'); // api's health check fails while db is down…
+      await clock.sleep(1_000);
+      rt.hung.delete('api'); // …and passes again once db is back
+    });
+    expect(of('recovered').map((e) => e.service)).toEqual(['db']);
+    expect(of('restart').map((e) => e.service)).toEqual(['db']);
+    expect(of('detected').map((e) => e.service)).toEqual(['db']);
+  });
+
   it('restarts dependents in graph order once the dependency is healthy again', async () => {
     const { of } = await supervise(
       { db: { heal: heal({ restartDependents: true }) }, api: { deps: ['db'] }, web: { deps: ['api'] }, other: {} },
@@ -113,7 +126,7 @@ describe('Supervisor', () => {
   });
 
   it('a manual restart closes the breaker and brings the service back', async () => {
-    const { of, sup } = await supervise({ db: { heal: heal({ maxRestarts: 1 }) } }, 5_000, async (rt, clock, s) => {
+    const { of, sup, notes } = await supervise({ db: { heal: heal({ maxRestarts: 1 }) } }, 5_000, async (rt, clock, s) => {
       rt.crashOnStart.add('db');
       rt.crash('db', 1);
       await clock.sleep(5_000);
@@ -122,6 +135,7 @@ describe('Supervisor', () => {
       expect(await s.restart(['db'], false)).toEqual([{ service: 'db', ok: true }]);
     });
     expect(of('breaker').map((e) => e.open)).toEqual([true, false]);
+    expect(notes.map((n) => n.event)).toEqual(['breaker-open', 'recovered']);
     expect(of('restart').at(-1)).toMatchObject({ service: 'db', why: 'manual' });
     expect(sup.snapshot()[0]).toMatchObject({ state: 'healthy', breaker: 'closed' });
   });

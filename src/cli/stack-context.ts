@@ -1,0 +1,32 @@
+/** Everything a command that touches the stack needs, built once: spec, runtime, state paths, journal. */
+import type { LoadedStack } from '../config/loader.js';
+import type { StackSpec } from '../config/types.js';
+import type { Emit } from '../engine/events.js';
+import type { Renderer } from '../report/renderer.js';
+import type { DockerRuntime } from '../runtime/docker-runtime.js';
+import { Journal } from '../state/journal.js';
+import { statePaths, type StatePaths } from '../state/paths.js';
+import { load, runtimeFor, type GlobalOptions } from './context.js';
+import type { CliIo } from './io.js';
+
+export interface StackContext {
+  loaded: LoadedStack;
+  spec: StackSpec;
+  runtime: DockerRuntime;
+  paths: StatePaths;
+  journal: Journal;
+}
+
+export function stackContext(opts: GlobalOptions, io: CliIo): StackContext {
+  const loaded = load(opts, io);
+  const paths = statePaths(loaded.spec.dir, loaded.spec.name, io.env);
+  return { loaded, spec: loaded.spec, runtime: runtimeFor(loaded, io), paths, journal: new Journal(paths.journal) };
+}
+
+/** Every event goes to the journal and, when given, a renderer. */
+export function emitTo(journal: Journal, renderer?: Renderer): Emit {
+  return (e) => {
+    journal.append(e);
+    renderer?.onEvent(e);
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * POSTs breaker-open and recovery events to a webhook as JSON. Fire and forget: retried with backoff
+ * (p-retry) in the background, never awaited by healing. The body holds no secrets and no environment,
+ * and the URL itself (which may carry a token) is never written to the journal.
+ */
+import pRetry from 'p-retry';
+import { request } from 'undici';
+import type { Emit } from '../engine/events.js';
+import type { HealNotification } from '../healing/supervisor.js';
+
+export interface WebhookOptions {
+  url: string;
+  stack: string;
+  emit: Emit;
+  retries?: number;
+  minTimeoutMs?: number;
+}
+
+export function webhookNotifier(o: WebhookOptions): (n: HealNotification) => void {
+  return (n) => {
+    const body = JSON.stringify({ stack: o.stack, ...n });
+    void pRetry(
+      async () => {
+        const res = await request(o.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'stack-supervisor' },
+          body,
+          headersTimeout: 5_000,
+          bodyTimeout: 5_000,
+        });
+        await res.body.dump();
+        if (res.statusCode >= 300) throw new Error(`the webhook answered ${res.statusCode}`);
+      },
+      { retries: o.retries ?? 5, minTimeout: o.minTimeoutMs ?? 500, factor: 2 },
+    ).catch((err: unknown) =>
+      o.emit({ type: 'notify-failed', at: Date.now(), event: n.event, service: n.service, error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+}

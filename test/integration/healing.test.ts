@@ -1,0 +1,223 @@
+/**
+ * The supervisor on the real engine: crashes (SIGKILL), stops by hand, a paused (hung) service, a crash
+ * loop with its breaker and webhook, dependents restarted in order, `stack restart`, one supervisor per
+ * stack, adoption after the supervisor is SIGKILLed, and an engine restart under a running supervisor.
+ */
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Journal, type JournalRecord } from '../../src/state/journal.js';
+import { alive, readOwner } from '../../src/state/lock.js';
+import { docker, projectContainers, purge, stack, startedAt } from '../support/docker.js';
+
+const PROJECT = 'stack-test-healing';
+const FILE = 'test/fixtures/healing/stack.yaml';
+const STATE = join('test/fixtures/healing/.stack', PROJECT);
+const journal = new Journal(join(STATE, 'events.jsonl'));
+const paths = { dir: STATE, lock: join(STATE, 'lock'), owner: join(STATE, 'owner.json'), journal: journal.file, supervisorLog: join(STATE, 'supervisor.log') };
+const SECRET = 'heal-test-secret-value';
+const webhookCalls: { status: number; body: Record<string, unknown> }[] = [];
+let webhook: http.Server;
+let env: Record<string, string>;
+const container = (service: string) => `${PROJECT}_${service}_1`;
+const records = () => journal.read();
+const since = (from: number) => records().filter((r) => r.at >= from);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const find = <T extends JournalRecord['type']>(from: number, type: T, service?: string) =>
+  since(from).find((r): r is Extract<JournalRecord, { type: T }> => r.type === type && (!service || ('service' in r && r.service === service)));
+
+beforeAll(async () => {
+  purge(PROJECT);
+  webhook = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c));
+    req.on('end', () => {
+      // The first call fails, so the notifier has to retry.
+      const status = webhookCalls.length === 0 ? 500 : 200;
+      webhookCalls.push({ status, body: JSON.parse(raw) as Record<string, unknown> });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
+  env = { STACK_PROJECT_NAME: PROJECT, HEAL_PG_PASSWORD: SECRET, HEAL_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` };
+});
+
+afterAll(async () => {
+  await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
+  purge(PROJECT);
+  webhook?.close();
+});
+
+describe('supervised stack', () => {
+  it('two `stack up --detach` at once leave exactly one supervisor', async () => {
+    const from = Date.now();
+    const [a, b] = await Promise.all([stack(['-f', FILE, 'up', '--detach'], env), stack(['-f', FILE, 'up', '--detach'], env)]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const started = since(from).filter((r) => r.type === 'supervisor' && r.phase === 'started');
+    expect(started).toHaveLength(1);
+    expect(a.stdout + b.stdout).toMatch(/supervising in the background \(pid \d+\)/);
+    expect(a.stdout + b.stdout).toMatch(/✔ joined: stack-test-healing is up and supervised by pid \d+/);
+    expect(a.stderr + b.stderr).toMatch(/is already bringing up or supervising stack-test-healing; following it/);
+    expect(readOwner(paths)).toMatchObject({ phase: 'supervising', pid: started[0]!.pid });
+  });
+
+  it('a plain `stack up` while supervised joins instead of starting anything', async () => {
+    const before = startedAt(container('redis'));
+    const r = await stack(['-f', FILE, 'up'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/joined/);
+    expect(startedAt(container('redis'))).toBe(before);
+  });
+
+  it('heals SIGKILLed redis and postgres; detection and recovery times recorded', async () => {
+    const times: Record<string, { detect: number[]; recover: number[] }> = {};
+    for (const service of ['redis', 'postgres']) {
+      times[service] = { detect: [], recover: [] };
+      for (let i = 0; i < 5; i++) {
+        const from = Date.now();
+        docker('kill', '-s', 'KILL', container(service));
+        const detected = await until('detection', () => find(from, 'detected', service));
+        const recovered = await until('recovery', () => find(from, 'recovered', service), 60_000);
+        expect(detected).toMatchObject({ trigger: 'exit', healed: true, reason: expect.stringMatching(/exited with code 137 \(killed with signal (9|KILL|SIGKILL)\)/) });
+        times[service].detect.push(detected.at - from);
+        times[service].recover.push(recovered.at - from);
+        if (service === 'postgres') {
+          // restart_dependents: app, then worker, each after its dependency is healthy again
+          await until('dependents healthy again', () => since(from).filter((r) => r.type === 'service' && r.state === 'healthy' && ['app', 'worker'].includes(r.service)).length >= 2 || undefined, 30_000);
+          const healthyAt = (s: string) => since(from).find((r) => r.type === 'service' && r.state === 'healthy' && r.service === s)!.at;
+          const restartAt = (s: string) => find(from, 'restart', s)!.at;
+          expect(restartAt('app')).toBeGreaterThanOrEqual(recovered.at);
+          expect(restartAt('worker')).toBeGreaterThanOrEqual(healthyAt('app'));
+          const order = since(from).filter((r) => r.type === 'restart').map((r) => (r as { service: string; why: string }).service + ':' + (r as { why: string }).why);
+          expect(order).toEqual(['postgres:heal', 'app:dependency', 'worker:dependency']);
+        }
+        await new Promise((r) => setTimeout(r, 2_500)); // stable past reset_after (2s): next kill starts from 1s again
+      }
+      expect(median(times[service].detect)).toBeLessThan(1_000);
+      expect(median(times[service].recover)).toBeLessThan(15_000);
+    }
+    for (const [s, t] of Object.entries(times)) {
+      console.log(`[measure] ${s}: detection median ${median(t.detect)} ms (${t.detect.join(', ')}); recovery median ${median(t.recover)} ms (${t.recover.join(', ')})`);
+    }
+  });
+
+  it('heals a service stopped by hand (docker stop)', async () => {
+    const from = Date.now();
+    docker('stop', '-t', '1', container('redis'));
+    expect(await until('detection', () => find(from, 'detected', 'redis'))).toMatchObject({ trigger: 'stopped', healed: true });
+    await until('recovery', () => find(from, 'recovered', 'redis'));
+  });
+
+  it('restarts a paused (hung) service after its liveness failure threshold', async () => {
+    const from = Date.now();
+    docker('pause', container('pausable'));
+    const detected = await until('unhealthy', () => find(from, 'detected', 'pausable'), 20_000);
+    expect(detected).toMatchObject({ trigger: 'unhealthy', reason: expect.stringMatching(/liveness probe failed 3 times in a row \(the container is paused\); last: no answer within the probe timeout \(300ms\)/) });
+    const failures = since(from).filter((r) => r.type === 'liveness' && r.service === 'pausable');
+    expect(failures.map((r) => (r as { failures: number }).failures)).toEqual([1, 2, 3]);
+    expect(detected.at - from).toBeLessThan(4_000); // (interval 250 ms + timeout 300 ms) × 3, plus slack
+    await until('recovery', () => find(from, 'recovered', 'pausable'), 30_000);
+    expect(docker('inspect', '-f', '{{.State.Status}}', container('pausable'))).toBe('running');
+  });
+
+  it('a crash loop restarts at growing intervals, then opens the breaker; nothing else is disturbed; the webhook hears it', async () => {
+    const others = ['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)));
+    const from = Date.now();
+    docker('kill', '-s', 'KILL', container('crashy'));
+    const breaker = await until('breaker', () => find(from, 'breaker', 'crashy'), 30_000);
+    expect(breaker).toMatchObject({ open: true, restartsInWindow: 3 });
+    const backoffs = since(from).filter((r) => r.type === 'backoff' && r.service === 'crashy').map((r) => (r as { delayMs: number }).delayMs);
+    expect(backoffs).toEqual([200, 400, 800]);
+    const restartsAt = since(from).filter((r) => r.type === 'restart' && r.service === 'crashy').map((r) => r.at);
+    expect(restartsAt[2]! - restartsAt[1]!).toBeGreaterThan(restartsAt[1]! - restartsAt[0]!);
+    expect(['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)))).toEqual(others);
+
+    const status = JSON.parse((await stack(['-f', FILE, 'status', '--json'], env)).stdout);
+    const crashy = status.services.find((s: { name: string }) => s.name === 'crashy');
+    expect(crashy).toMatchObject({ state: 'exited', heal: { breaker: 'open', lastFailure: { reason: expect.stringMatching(/exited with code 3/) } } });
+    expect(status.supervisor).toMatchObject({ pid: expect.any(Number) });
+
+    const calls = await until('webhook retried', () => (webhookCalls.length >= 2 ? webhookCalls : undefined), 15_000);
+    // Only the breaker is worth a POST (healed crashes were not); the first POST failed and was retried.
+    expect(calls.map((c) => c.status)).toEqual([500, 200]);
+    expect(calls[1]!.body).toEqual(calls[0]!.body);
+    expect(calls[1]!.body).toMatchObject({ stack: PROJECT, service: 'crashy', event: 'breaker-open', restartsInWindow: 3 });
+    expect(JSON.stringify(calls)).not.toContain(SECRET);
+
+    const events = await stack(['-f', FILE, 'events', 'crashy'], env);
+    expect(events.stdout).toMatch(/crashy +restart #1 in 200ms/);
+    expect(events.stdout).toMatch(/crashy +FAILED, breaker open: 3 restarts within 60s/);
+  });
+
+  it('`stack restart` goes through the supervisor and closes the breaker', async () => {
+    const from = Date.now();
+    const r = await stack(['-f', FILE, 'restart', 'crashy'], env);
+    expect(r.stderr).toMatch(/asking the supervisor \(pid \d+\) to restart crashy/);
+    expect(find(from, 'breaker', 'crashy')).toMatchObject({ open: false, reason: 'closed by stack restart' });
+    expect(find(from, 'restart', 'crashy')).toMatchObject({ why: 'manual' });
+    expect(r.code).toBe(4); // crashy still cannot start twice: it says so
+    expect(r.stdout).toMatch(/✖ crashy: the container exited with code 3/);
+  });
+
+  it('`stack logs` shows the container logs', async () => {
+    const r = await stack(['-f', FILE, 'logs', 'crashy', '--tail', '5'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/crashy: cannot start twice/);
+  });
+
+  it('keeps healing after the engine restarts under it', async () => {
+    const pid = readOwner(paths)!.pid;
+    const from = Date.now();
+    execFileSync('bash', ['-c', 'pkill -TERM -x dockerd; for i in $(seq 1 100); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done']);
+    execFileSync('bash', ['scripts/provision-docker.sh'], { stdio: 'pipe' });
+    await until('reconnected', () => since(from).find((r) => r.type === 'engine' && r.connected), 60_000);
+    expect(since(from).find((r) => r.type === 'engine' && !r.connected)).toBeTruthy();
+    for (const s of ['redis', 'postgres', 'pausable']) await until(`${s} recovered`, () => find(from, 'recovered', s), 90_000);
+    expect(alive(pid)).toBe(true);
+    expect(docker('inspect', '-f', '{{.State.Status}}', container('redis'))).toBe('running');
+  });
+
+  it('a SIGKILLed supervisor leaves the stack running; the next up adopts it without restarting anything', async () => {
+    await until('all but crashy healthy', () => statusJson().services.filter((s) => s.name !== 'crashy').every((s) => s.health === 'healthy') || undefined, 60_000);
+    const old = readOwner(paths)!.pid;
+    const before = ['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)));
+    process.kill(old, 'SIGKILL');
+    await until('supervisor gone', () => !alive(old));
+    expect(docker('inspect', '-f', '{{.State.Status}}', container('redis'))).toBe('running');
+    const r = await stack(['-f', FILE, 'up', '--detach', 'redis', 'postgres', 'app', 'worker', 'pausable'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/already running and healthy; not restarted/);
+    expect(readOwner(paths)!.pid).not.toBe(old);
+    expect(['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)))).toEqual(before);
+  });
+
+  it('`stack down` stops the supervisor first and leaves nothing behind', async () => {
+    const pid = readOwner(paths)!.pid;
+    const r = await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/stopping `stack up --detach` \(pid \d+, supervising/);
+    expect(alive(pid)).toBe(false);
+    expect(projectContainers(PROJECT)).toEqual([]);
+    expect(readOwner(paths)).toBeUndefined();
+  });
+});
+
+function statusJson(): { services: { name: string; health: string }[] } {
+  try {
+    return JSON.parse(execFileSync('node', ['dist/cli/main.js', '-f', FILE, 'status', '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+  } catch (err) {
+    return JSON.parse((err as { stdout: string }).stdout); // exit 4 while something is unhealthy
+  }
+}
