@@ -7,6 +7,13 @@ import pRetry from 'p-retry';
 import { request } from 'undici';
 import type { Emit } from '../engine/events.js';
 import type { HealNotification } from '../healing/supervisor.js';
+import { describeNetworkError } from '../probes/http-get.js';
+
+/** The error without the webhook's URL or address, which may carry a token. */
+function scrub(err: unknown, url: string): string {
+  const { host, hostname } = new URL(url);
+  return describeNetworkError(err).split(url).join('<webhook>').split(host).join('<webhook>').split(hostname).join('<webhook>');
+}
 
 export interface WebhookOptions {
   url: string;
@@ -32,8 +39,6 @@ export function webhookNotifier(o: WebhookOptions): (n: HealNotification) => voi
         if (res.statusCode >= 300) throw new Error(`the webhook answered ${res.statusCode}`);
       },
       { retries: o.retries ?? 5, minTimeout: o.minTimeoutMs ?? 500, factor: 2 },
-    ).catch((err: unknown) =>
-      o.emit({ type: 'notify-failed', at: Date.now(), event: n.event, service: n.service, error: err instanceof Error ? err.message : String(err) }),
-    );
+    ).catch((err: unknown) => o.emit({ type: 'notify-failed', at: Date.now(), event: n.event, service: n.service, error: scrub(err, o.url) }));
   };
 }

@@ -1,0 +1,110 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadStack } from '../../src/config/loader.js';
+import type { StackEvent } from '../../src/engine/events.js';
+import { webhookNotifier } from '../../src/notify/webhook.js';
+import { summarizeHealing } from '../../src/state/heal-summary.js';
+import { Journal, type JournalRecord } from '../../src/state/journal.js';
+
+const rec = (e: Partial<StackEvent> & { type: StackEvent['type'] }, at: number): JournalRecord => ({ ts: new Date(at).toISOString(), pid: 1, at, ...e }) as JournalRecord;
+
+describe('Journal', () => {
+  it('appends one JSON line per event, skips passing probes, and rotates past its size bound', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const journal = new Journal(join(dir, 'events.jsonl'), 2_000);
+    journal.append({ type: 'probe', at: 1, service: 'a', attempt: 1, result: { ok: true, latencyMs: 1, at: 'x' } });
+    expect(journal.read()).toHaveLength(0);
+    for (let i = 0; i < 40; i++) journal.append({ type: 'restart', at: i, service: 'redis', attempt: i, why: 'heal' });
+    expect(readdirSync(dir).sort()).toEqual(['events.1.jsonl', 'events.jsonl']);
+    const all = journal.read();
+    expect(all.length).toBeLessThan(40); // older rotations are dropped: bounded
+    expect(all.at(-1)).toMatchObject({ type: 'restart', attempt: 39, pid: process.pid });
+    expect(all.map((r) => r.at)).toEqual([...all.map((r) => r.at)].sort((a, b) => a - b));
+  });
+
+  it('follows appended records', async () => {
+    const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'events.jsonl'));
+    const seen: JournalRecord[] = [];
+    const stop = new AbortController();
+    const following = journal.follow(0, (r) => seen.push(r), stop.signal, 10);
+    journal.append({ type: 'engine', at: 1, connected: false });
+    journal.append({ type: 'engine', at: 2, connected: true });
+    await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    await following;
+    expect(seen.map((r) => r.at)).toEqual([1, 2]);
+  });
+});
+
+describe('summarizeHealing', () => {
+  it('folds restarts, last failure, breaker and next retry per service, and forgets them at down', () => {
+    const records = [
+      rec({ type: 'detected', service: 'db', trigger: 'exit', reason: 'exited with code 1', healed: true }, 1_000),
+      rec({ type: 'backoff', service: 'db', attempt: 1, delayMs: 1_000, nextAt: 2_000 }, 1_000),
+      rec({ type: 'restart', service: 'db', attempt: 1, why: 'heal' }, 2_000),
+      rec({ type: 'restart-failed', service: 'db', reason: 'not healthy within 5s' }, 7_000),
+      rec({ type: 'backoff', service: 'db', attempt: 2, delayMs: 2_000, nextAt: 9_000 }, 7_000),
+    ];
+    expect(summarizeHealing(records)['db']).toEqual({
+      restarts: 1,
+      lastFailure: { reason: 'not healthy within 5s', at: new Date(7_000).toISOString() },
+      breaker: 'closed',
+      nextRetryAt: new Date(9_000).toISOString(),
+    });
+    const open = [...records, rec({ type: 'breaker', service: 'db', open: true, restartsInWindow: 5, reason: 'x' }, 9_500)];
+    expect(summarizeHealing(open)['db']).toMatchObject({ breaker: 'open', nextRetryAt: null });
+    expect(summarizeHealing([...open, rec({ type: 'removed', volumes: false }, 10_000)])).toEqual({});
+  });
+});
+
+describe('heal policy in stack.yaml', () => {
+  it('layers service over stack-wide over built-in defaults, and heal: false turns healing off', () => {
+    const { spec } = loadStack('test/fixtures/healing/stack.yaml', { env: { HEAL_PG_PASSWORD: 'x', HEAL_WEBHOOK_URL: 'http://127.0.0.1:1/' } });
+    expect(spec.services['redis']!.heal).toMatchObject({
+      on: ['exit', 'stopped', 'unhealthy'],
+      backoff: { initialMs: 1_000, factor: 2, maxMs: 60_000, jitter: 0.2 },
+      resetAfterMs: 2_000,
+      maxRestarts: 20,
+      windowMs: 600_000,
+      restartDependents: false,
+      liveness: { intervalMs: 250, timeoutMs: 1_000, failureThreshold: 3 },
+    });
+    expect(spec.services['crashy']!.heal).toMatchObject({ backoff: { initialMs: 200, factor: 2, maxMs: 60_000, jitter: 0 }, maxRestarts: 3, windowMs: 60_000 });
+    expect(spec.services['pausable']!.heal!.liveness).toEqual({ intervalMs: 250, timeoutMs: 300, failureThreshold: 3 });
+    expect(spec.services['postgres']!.heal!.restartDependents).toBe(true);
+    expect(spec.notify).toEqual({ webhookUrlEnv: 'HEAL_WEBHOOK_URL' });
+  });
+});
+
+describe('webhookNotifier', () => {
+  it('retries a failing webhook in the background and reports a webhook that never answers', async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c));
+      req.on('end', () => {
+        bodies.push(raw);
+        res.writeHead(bodies.length < 3 ? 503 : 204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const events: StackEvent[] = [];
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const note = { event: 'breaker-open' as const, service: 'db', reason: 'crash loop', restartsInWindow: 5, at: 'now' };
+    webhookNotifier({ url, stack: 's', emit: (e) => events.push(e), minTimeoutMs: 10 })(note);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bodies).toHaveLength(3);
+    expect(JSON.parse(bodies[2]!)).toEqual({ stack: 's', ...note });
+    expect(events).toEqual([]);
+    server.close();
+
+    webhookNotifier({ url: 'http://127.0.0.1:1/', stack: 's', emit: (e) => events.push(e), retries: 1, minTimeoutMs: 10 })(note);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(events).toMatchObject([{ type: 'notify-failed', event: 'breaker-open', service: 'db' }]);
+    expect(JSON.stringify(events)).not.toContain('127.0.0.1:1'); // the URL may hold a token: never journaled
+  });
+});
