@@ -14,6 +14,7 @@ export interface GlobalOptions {
   json?: boolean;
   debug?: boolean;
   composeFile?: string[];
+  profile?: string;
 }
 
 /** Extra compose files: --compose-file, then STACK_COMPOSE_FILES (separated like PATH). */
@@ -39,4 +40,8 @@ export function rendererFor(opts: GlobalOptions, io: CliIo): Renderer {
   if (opts.json) return new JsonRenderer();
   const interactive = io.stdout.isTTY === true && !io.env['CI'] && io.env['TERM'] !== 'dumb';
   return interactive ? new TtyRenderer(io.stdout) : new PlainRenderer(io.stdout);
+}
+
+export function profileOf(opts: GlobalOptions, io: CliIo): string | undefined {
+  return opts.profile ?? (io.env['STACK_PROFILE'] || undefined);
 }

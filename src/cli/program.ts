@@ -3,13 +3,17 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import { formatProblem } from '../config/problems.js';
+import type { EnvFormat } from '../connect/connection-env.js';
 import type { Strategy } from '../engine/events.js';
 import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../errors.js';
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
+import { renderGraph, type GraphFormat } from '../graph/render.js';
+import { envCommand } from './commands/env.js';
 import { downCommand, eventsCommand, logsCommand, restartCommand, statusCommand } from './commands/ops.js';
 import { superviseChild } from './commands/supervise.js';
 import { errorJson, upCommand, type UpFlags } from './commands/up.js';
-import { load, type GlobalOptions } from './context.js';
+import { load, profileOf, type GlobalOptions } from './context.js';
+import { withProfile } from './flags.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -33,6 +37,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('-f, --file <path>', 'the stack file', 'stack.yaml')
     .option('--json', 'print one JSON document on stdout')
     .option('--compose-file <path...>', 'extra compose files after those in the stack file (also STACK_COMPOSE_FILES)')
+    .option('--profile <name>', 'work on a named service set from stack.yaml `profiles:` (also STACK_PROFILE)')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError()
     .exitOverride()
@@ -62,7 +67,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .action((services: string[], o: { strategy: Strategy }, cmd: Command) => {
       const opts = globals(cmd);
       const { spec } = load(opts, io);
-      const { selected, unknown } = selectServices(spec.services, services);
+      const { selected, unknown } = selectServices(spec.services, withProfile(spec, services, profileOf(opts, io)));
       if (unknown.length) throw unknownServices(unknown, Object.keys(spec.services));
       const waves = planWaves(spec.services, selected);
       const dependencies = Object.fromEntries(selected.map((n) => [n, spec.services[n]!.dependsOn]));
@@ -76,18 +81,38 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('graph [services...]')
+    .description('print the dependency graph (touches no Docker)')
+    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'text']).default('text'))
+    .action((services: string[], o: { format: GraphFormat }, cmd: Command) => {
+      const { spec } = load(globals(cmd), io);
+      const { selected, unknown } = selectServices(spec.services, withProfile(spec, services, profileOf(globals(cmd), io)));
+      if (unknown.length) throw unknownServices(unknown, Object.keys(spec.services));
+      io.stdout.write(renderGraph(spec.services, o.format, selected));
+    });
+
+  program
+    .command('env [services...]')
+    .description('connection settings of the running services with their resolved host ports (REDIS_URL, DATABASE_URL, …)')
+    .addOption(new Option('--format <format>', 'dotenv, json, or github (appends to $GITHUB_ENV, masking secrets)').choices(['dotenv', 'json', 'github']).default('dotenv'))
+    .option('--show-secrets', 'include passwords and API keys (left out otherwise)')
+    .action((services: string[], o: { format: EnvFormat; showSecrets?: boolean }, cmd: Command) => envCommand(services, o, globals(cmd), io));
+
+  program
     .command('up [services...]')
     .description('start the services (and their dependencies) and return when all are healthy')
     .addOption(new Option('--strategy <strategy>', 'eager: each service as soon as its own dependencies are ready; waves: wave by wave').choices(['eager', 'waves']).default('eager'))
     .option('--watch', 'then supervise in the foreground: heal crashed or unhealthy services until Ctrl-C')
     .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
+    .option('--wait-timeout <duration>', 'fail unless everything is healthy this long after up began (seconds or 90s, 2m)')
     .action((services: string[], o: UpFlags, cmd: Command) => upCommand(services, o, globals(cmd), io));
 
   program
     .command('supervise [services...]', { hidden: true })
     .description('internal: the background supervisor behind `up --detach`')
     .addOption(new Option('--strategy <strategy>').choices(['eager', 'waves']).default('eager'))
-    .action(async (services: string[], o: { strategy: Strategy }, cmd: Command) => setExit(await superviseChild(services, o.strategy, globals(cmd), io)));
+    .option('--wait-timeout <duration>')
+    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) => setExit(await superviseChild(services, o, globals(cmd), io)));
 
   program
     .command('down')

@@ -99,6 +99,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     envFiles: envFiles.found,
     env,
     services: normalizeServices(parsed.data),
+    profiles: parsed.data.profiles ?? {},
     notify: {
       ...(parsed.data.notify?.webhook.url ? { webhookUrl: parsed.data.notify.webhook.url } : {}),
       ...(parsed.data.notify?.webhook.url_env ? { webhookUrlEnv: parsed.data.notify.webhook.url_env } : {}),
@@ -186,6 +187,7 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
         .map((service) => ({ service, condition: 'started' as const })),
       startupTimeoutMs: 0,
       heal: null,
+      exports: {},
     };
   }
   return {
@@ -197,6 +199,7 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
     env: {},
     services,
     notify: {},
+    profiles: {},
   };
 }
 

@@ -58,6 +58,7 @@ export function normalizeServices(file: StackFile): Record<string, ServiceSpec> 
       ...(probeSpec ? { probe: probeSpec } : {}),
       startupTimeoutMs: ms(raw.startup_timeout, baseStartup),
       heal: raw.heal === false ? null : heal(file.defaults?.heal, raw.heal, probeSpec?.timing ?? baseTiming),
+      exports: raw.exports ?? {},
     };
   }
   return services;

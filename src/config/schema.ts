@@ -129,6 +129,10 @@ export const serviceSchema = z.strictObject({
   probe: probeSchema.optional(),
   startup_timeout: duration.optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
   heal: z.union([healSchema, z.literal(false)]).optional().describe('Overrides defaults.heal for this service; false: never heal it.'),
+  exports: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), z.string())
+    .optional()
+    .describe('Connection settings `stack env` prints, as templates: ${host}, ${port} (the probe port, published), ${port:8080}. Default by probe type (REDIS_URL, DATABASE_URL, QDRANT_URL, …).'),
 });
 
 export const stackFileSchema = z.strictObject({
@@ -148,6 +152,10 @@ export const stackFileSchema = z.strictObject({
       heal: healSchema.optional(),
     })
     .optional(),
+  profiles: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'must be lowercase letters, digits, - and _' }), z.array(z.string()).min(1))
+    .optional()
+    .describe('Named service sets for `--profile NAME` (e.g. ci, dev, full); each with its dependencies.'),
   notify: z
     .strictObject({
       webhook: z

@@ -43,6 +43,8 @@ export interface ServiceSpec {
   startupTimeoutMs: number;
   /** null: the supervisor never heals this service. */
   heal: HealPolicy | null;
+  /** Connection-setting templates for `stack env`; empty: the probe type's defaults. */
+  exports: Record<string, string>;
 }
 
 export interface StackSpec {
@@ -59,4 +61,6 @@ export interface StackSpec {
   env: Record<string, string>;
   services: Record<string, ServiceSpec>;
   notify: { webhookUrl?: string; webhookUrlEnv?: string };
+  /** Named service sets for --profile. */
+  profiles: Record<string, string[]>;
 }

@@ -81,7 +81,15 @@ export const envReferencesSet: Validator = (ctx) => ({
   }),
 });
 
-export const VALIDATORS: readonly Validator[] = [unknownDependencies, noCycles, composeServicesExist, healthyNeedsProbe, envReferencesSet];
+export const profilesNameServices: Validator = (ctx) => ({
+  errors: Object.entries(ctx.spec.profiles).flatMap(([profile, names]) =>
+    names.flatMap((n, i) =>
+      n in ctx.spec.services ? [] : [ctx.problem(['profiles', profile, i], `"${n}" is not a service in this file (known: ${Object.keys(ctx.spec.services).join(', ')})`)],
+    ),
+  ),
+});
+
+export const VALIDATORS: readonly Validator[] = [unknownDependencies, noCycles, composeServicesExist, healthyNeedsProbe, profilesNameServices, envReferencesSet];
 
 export function runValidators(ctx: ValidationContext, validators: readonly Validator[] = VALIDATORS): ValidationResult {
   const results = validators.map((v) => v(ctx));

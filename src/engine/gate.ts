@@ -48,10 +48,21 @@ export interface GateDeps {
 
 export type GateOutcome = { ok: true } | { ok: false; report: FailureReport };
 
-export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: number, signal: AbortSignal): Promise<GateOutcome> {
+/** An overall deadline (`up --wait-timeout`) that may come before a service's own startup_timeout. */
+export interface DeadlineCap {
+  at: number;
+  label: string;
+}
+
+export function deadlineOf(service: ServiceSpec, startedAt: number, cap?: DeadlineCap): { at: number; label: string } {
+  const own = { at: startedAt + service.startupTimeoutMs, label: `its startup_timeout of ${service.startupTimeoutMs / 1000}s` };
+  return cap && cap.at < own.at ? cap : own;
+}
+
+export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: number, signal: AbortSignal, cap?: DeadlineCap): Promise<GateOutcome> {
   const { runtime, clock, emit } = deps;
   const probe = service.probe!;
-  const deadline = startedAt + service.startupTimeoutMs;
+  const { at: deadline, label } = deadlineOf(service, startedAt, cap);
   const ctx = probeContext(deps.spec, service, runtime);
   const history: ProbeResult[] = [];
   let consecutive = 0;
@@ -79,7 +90,7 @@ export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: numb
     const now = clock.now();
     if (now >= deadline) {
       const last = history.at(-1);
-      const reason = `not healthy within its startup_timeout of ${service.startupTimeoutMs / 1000}s${last?.error ? `; last probe: ${last.error}` : ''}`;
+      const reason = `not healthy within ${label}${last?.error ? `; last probe: ${last.error}` : ''}`;
       return { ok: false, report: await failureReport(deps, service, 'deadline', reason, startedAt, history) };
     }
     await clock.sleep(Math.min(Math.max(probe.timing.intervalMs - (now - attemptStart), 0), deadline - now), signal);

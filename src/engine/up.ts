@@ -9,7 +9,7 @@ import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from './events.js';
-import { defaultProbeRunner, failureReport, gate, probeContext, type ProbeRunner } from './gate.js';
+import { deadlineOf, defaultProbeRunner, failureReport, gate, probeContext, type ProbeRunner } from './gate.js';
 
 export interface UpDeps {
   spec: StackSpec;
@@ -24,6 +24,8 @@ export interface UpOptions {
   services?: readonly string[];
   strategy?: Strategy;
   signal?: AbortSignal;
+  /** One deadline for the whole `up` (CI): every service must be healthy this long after `up` began. */
+  waitTimeoutMs?: number;
 }
 
 export interface UpResult {
@@ -63,6 +65,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   const strategy = options.strategy ?? 'eager';
   const signal = options.signal ?? new AbortController().signal;
   const begin = clock.now();
+  const cap = options.waitTimeoutMs === undefined ? undefined : { at: begin + options.waitTimeoutMs, label: `--wait-timeout of ${options.waitTimeoutMs / 1000}s` };
 
   const { selected, unknown } = selectServices(spec.services, options.services ?? []);
   if (unknown.length > 0) {
@@ -166,7 +169,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
   const gateOrNull = (s: ServiceSpec, startedAt: number) => {
     setState(s.name, 'probing');
-    return gate({ spec, runtime, clock, emit, probeRunner }, s, startedAt, signal);
+    return gate({ spec, runtime, clock, emit, probeRunner }, s, startedAt, signal, cap);
   };
 
   // A one-shot service (something waits for it with condition: completed) must exit 0 by its deadline.
@@ -178,8 +181,9 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
         if (info.exitCode === 0) return { ok: true as const };
         return { ok: false as const, report: await failureReport({ runtime, clock }, s, 'completed-nonzero', `exited with code ${info.exitCode}; dependents wait for it to complete successfully`, startedAt) };
       }
-      if (clock.now() - startedAt >= s.startupTimeoutMs) {
-        return { ok: false as const, report: await failureReport({ runtime, clock }, s, 'deadline', `did not complete within its startup_timeout of ${s.startupTimeoutMs / 1000}s`, startedAt) };
+      const deadline = deadlineOf(s, startedAt, cap);
+      if (clock.now() >= deadline.at) {
+        return { ok: false as const, report: await failureReport({ runtime, clock }, s, 'deadline', `did not complete within ${deadline.label}`, startedAt) };
       }
       await clock.sleep(interval, signal);
     }

@@ -7,6 +7,7 @@ import type { Output, Renderer } from './renderer.js';
 export class PlainRenderer implements Renderer {
   private width = 12;
   private lastError = new Map<string, string>();
+  private waves: string[][] = [];
 
   constructor(private readonly out: Output) {}
 
@@ -18,6 +19,7 @@ export class PlainRenderer implements Renderer {
     switch (e.type) {
       case 'plan':
         this.width = Math.max(this.width, ...e.services.map((s) => s.length));
+        this.waves = e.waves;
         this.line(e.at, `plan (${e.strategy}): ${e.waves.map((w, i) => `wave ${i}: ${w.join(', ')}`).join(' | ')}`);
         break;
       case 'create':
@@ -52,6 +54,15 @@ export class PlainRenderer implements Renderer {
       }
       case 'done':
         this.line(e.at, e.ok ? `all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`);
+        // The same summary in the same order every run, whatever order things happened in (diffable CI logs).
+        this.waves.forEach((wave, i) =>
+          wave.forEach((name) => {
+            const o = e.outcome[name];
+            if (!o) return;
+            const ready = o.readyMs === undefined ? '' : ` ${formatDuration(o.readyMs)}`;
+            this.out.write(`  wave ${i}  ${name.padEnd(this.width)} ${o.state}${ready}${o.unchanged ? ' (unchanged)' : ''}\n`);
+          }),
+        );
         break;
     }
   }

@@ -20,8 +20,9 @@ export function miniSpec(services: Record<string, MiniService>): StackSpec {
       ),
       ...(s.probe === false ? {} : { probe: { type: 'tcp', port: 1, timing: { ...DEFAULTS.timing, intervalMs: 100 } } }),
       startupTimeoutMs: s.timeoutMs ?? 10_000,
+      exports: {},
       heal: { ...DEFAULTS.heal, on: [...DEFAULTS.heal.on], liveness: { intervalMs: 100, timeoutMs: 2_000, failureThreshold: 3 }, ...s.heal },
     };
   }
-  return { file: '/x/stack.yaml', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs, notify: {} };
+  return { file: '/x/stack.yaml', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs, notify: {}, profiles: {} };
 }

@@ -74,6 +74,16 @@ describe('scheduler', () => {
     expect(events.some((e) => e.type === 'failure' && e.report.service === 'db')).toBe(true);
   });
 
+  it('--wait-timeout caps every deadline at one overall deadline, and the report says which', async () => {
+    const { run, clock } = setup({ db: { readyAfterMs: 5_000, timeoutMs: 60_000 }, api: { deps: ['db'], readyAfterMs: 100 } });
+    const err = (await run({ waitTimeoutMs: 2_000 }).catch((e: unknown) => e)) as GateFailedError;
+    expect(err).toBeInstanceOf(GateFailedError);
+    expect(err.reports[0]!.reason).toMatch(/^not healthy within --wait-timeout of 2s; last probe: connection refused/);
+    expect(err.reports[0]!.notStarted).toEqual(['api']);
+    expect(clock.elapsed).toBeGreaterThanOrEqual(2_000);
+    expect(clock.elapsed).toBeLessThan(2_200);
+  });
+
   it('fails fast when the container exits during startup instead of waiting for the deadline', async () => {
     const { run, clock } = setup({ db: { exitAfterMs: 500, exitCode: 3, timeoutMs: 60_000 } });
     const err = (await run().catch((e: unknown) => e)) as GateFailedError;

@@ -20,6 +20,7 @@ import { clock, load, type GlobalOptions } from '../context.js';
 import { EXIT_LOCK_LOST } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext, type StackContext } from '../stack-context.js';
+import { waitTimeout } from '../flags.js';
 
 export function webhookUrl(spec: StackSpec): string | undefined {
   return spec.notify.webhookUrl ?? (spec.notify.webhookUrlEnv ? spec.env[spec.notify.webhookUrlEnv] : undefined);
@@ -85,7 +86,7 @@ function watchConfig(spec: StackSpec, opts: GlobalOptions, io: CliIo, reload: (s
 }
 
 /** The detached child of `stack up --detach`. Its stdout is the supervisor log. */
-export async function superviseChild(services: string[], strategy: Strategy, opts: GlobalOptions, io: CliIo): Promise<number> {
+export async function superviseChild(services: string[], flags: { strategy: Strategy; waitTimeout?: string }, opts: GlobalOptions, io: CliIo): Promise<number> {
   const ctx = stackContext(opts, io);
   const attempt = await tryLock(ctx.paths, 'stack up --detach', 'up');
   if (!attempt.acquired) return EXIT_LOCK_LOST;
@@ -99,7 +100,7 @@ export async function superviseChild(services: string[], strategy: Strategy, opt
   };
   try {
     try {
-      await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTracking }, { services, strategy, signal: controller.signal });
+      await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTracking }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
     } catch (err) {
       // Failures before the scheduler finished (engine unreachable…) still reach the waiting parent.
       if (!sawDone && err instanceof StackError) {

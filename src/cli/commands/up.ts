@@ -15,23 +15,27 @@ import { JsonRenderer } from '../../report/json-renderer.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { alive, describeOwner, readOwner, tryLock, type Owner } from '../../state/lock.js';
-import { clock, rendererFor, type GlobalOptions } from '../context.js';
+import { clock, profileOf, rendererFor, type GlobalOptions } from '../context.js';
 import { EXIT, EXIT_LOCK_LOST } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext, type StackContext } from '../stack-context.js';
 import { superviseStack } from './supervise.js';
+import { waitTimeout, withProfile } from '../flags.js';
 
 export interface UpFlags {
   strategy: Strategy;
+  /** Seconds, from --wait-timeout. */
+  waitTimeout?: string;
   watch?: boolean;
   detach?: boolean;
 }
 
 const JOIN_LIMIT_MS = 15 * 60_000;
 
-export async function upCommand(services: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo, joined = false): Promise<void> {
+export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo, joined = false): Promise<void> {
   if (flags.watch && flags.detach) throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
   const ctx = stackContext(opts, io);
+  const services = withProfile(ctx.spec, named, profileOf(opts, io));
   // A missing secret would only show up as a probe failing until its deadline: refuse now instead.
   const missingSecrets = ctx.loaded.warnings.filter((w) => w.path.endsWith('_env'));
   if (missingSecrets.length) throw new ConfigError(missingSecrets);
@@ -57,7 +61,7 @@ export async function upCommand(services: string[], flags: UpFlags, opts: Global
   });
   try {
     try {
-      await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit }, { services, strategy: flags.strategy, signal: controller.signal });
+      await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
       await renderer.close();
       if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
     } catch (err) {
@@ -92,7 +96,17 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
   const from = ctx.journal.size();
   const log = openSync(ctx.paths.supervisorLog, 'a');
   const cli = fileURLToPath(new URL('../main.js', import.meta.url));
-  const args = [cli, '-f', ctx.spec.file, ...(opts.composeFile ?? []).flatMap((f) => ['--compose-file', f]), 'supervise', ...services, '--strategy', flags.strategy];
+  const args = [
+    cli,
+    '-f',
+    ctx.spec.file,
+    ...(opts.composeFile ?? []).flatMap((f) => ['--compose-file', f]),
+    'supervise',
+    ...services,
+    '--strategy',
+    flags.strategy,
+    ...(flags.waitTimeout ? ['--wait-timeout', flags.waitTimeout] : []),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: io.cwd, env: { ...io.env } as NodeJS.ProcessEnv });
   closeSync(log);
   child.unref();

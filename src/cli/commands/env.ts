@@ -1,0 +1,47 @@
+/** `stack env`: connection settings of the running services, for a shell, a test runner or a CI job. */
+import { appendFileSync } from 'node:fs';
+import { connectionEnv, formatEnv, type EnvFormat, type ResolvedService } from '../../connect/connection-env.js';
+import { GateFailedError, UsageError } from '../../errors.js';
+import { selectServices } from '../../graph/plan.js';
+import { profileOf, type GlobalOptions } from '../context.js';
+import { withProfile } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { stackContext } from '../stack-context.js';
+
+export async function envCommand(services: string[], o: { format: EnvFormat; showSecrets?: boolean }, opts: GlobalOptions, io: CliIo): Promise<void> {
+  const ctx = stackContext(opts, io);
+  const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, services, profileOf(opts, io)));
+  if (unknown.length) throw new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${Object.keys(ctx.spec.services).join(', ')}`);
+  await ctx.runtime.ping();
+  const resolved: ResolvedService[] = [];
+  const missing: string[] = [];
+  for (const name of selected) {
+    const info = await ctx.runtime.inspect(ctx.spec.services[name]!.composeService);
+    if (info?.state !== 'running') {
+      missing.push(name);
+      continue;
+    }
+    const host = info.ports[0]?.hostIp && !['0.0.0.0', '', '::'].includes(info.ports[0].hostIp) ? info.ports[0].hostIp : '127.0.0.1';
+    resolved.push({ spec: ctx.spec.services[name]!, host, ports: new Map(info.ports.filter((p) => p.protocol === 'tcp').map((p) => [p.containerPort, p.hostPort])) });
+  }
+  let vars;
+  try {
+    vars = connectionEnv(resolved, ctx.spec.env, !!o.showSecrets);
+  } catch (err) {
+    throw new UsageError((err as Error).message, 'Publish the port in the compose file, or fix the exports template in stack.yaml.');
+  }
+  if (o.format === 'github') {
+    const target = io.env['GITHUB_ENV'];
+    // Masks must reach the runner through stdout before the values can appear anywhere.
+    for (const v of vars) if (v.secret) io.stdout.write(`::add-mask::${v.value}\n`);
+    if (target) {
+      appendFileSync(target, formatEnv(vars, 'dotenv'));
+      io.stderr.write(`wrote ${vars.length} variables to $GITHUB_ENV\n`);
+    } else {
+      io.stdout.write(formatEnv(vars, 'dotenv'));
+    }
+  } else {
+    io.stdout.write(formatEnv(vars, o.format));
+  }
+  if (missing.length) throw new GateFailedError(`not running, so no settings for: ${missing.join(', ')}`, []);
+}

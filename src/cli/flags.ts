@@ -1,0 +1,21 @@
+/** Flag values shared by several commands. */
+import { parseDuration } from '../config/duration.js';
+import { UsageError } from '../errors.js';
+
+export function waitTimeout(flags: { waitTimeout?: string }): { waitTimeoutMs?: number } {
+  if (flags.waitTimeout === undefined) return {};
+  const ms = parseDuration(flags.waitTimeout) ?? (/^\d+(\.\d+)?$/.test(flags.waitTimeout) ? Number(flags.waitTimeout) * 1000 : undefined);
+  if (ms === undefined) throw new UsageError(`--wait-timeout ${flags.waitTimeout} is not a duration`, 'Give seconds (90) or a duration (90s, 2m).');
+  return { waitTimeoutMs: ms };
+}
+
+/** The services a command works on: those named plus those of --profile (or STACK_PROFILE). */
+export function withProfile(spec: { profiles: Record<string, string[]> }, services: readonly string[], profile: string | undefined): string[] {
+  if (!profile) return [...services];
+  const members = spec.profiles[profile];
+  if (!members) {
+    const known = Object.keys(spec.profiles);
+    throw new UsageError(`unknown profile: ${profile}`, known.length ? `Profiles in stack.yaml: ${known.join(', ')}` : 'Declare profiles under `profiles:` in stack.yaml.');
+  }
+  return [...new Set([...members, ...services])];
+}
