@@ -1,12 +1,14 @@
-/** The programmatic API: the same engine the CLI uses. */
+/**
+ * @fmoua/stack — bring a Docker Compose stack up in dependency order, gated by typed health probes.
+ * `up`, `down` and `status` are the same operations as the CLI's; see README "Programmatic API".
+ */
+export { up, down, status, type StackHandle, type StackOptions, type UpOptions } from './api.js';
 export { loadStack, type LoadOptions, type LoadedStack } from './config/loader.js';
-export type { StackSpec, ServiceSpec, ProbeSpec, DependencySpec, Condition } from './config/types.js';
+export type { StackSpec, ServiceSpec, ProbeSpec, DependencySpec, Condition, HealPolicy } from './config/types.js';
 export { planWaves, selectServices, stopOrder, criticalPath } from './graph/plan.js';
-export { up, type UpOptions, type UpResult } from './engine/up.js';
-export { down, type DownOptions } from './engine/down.js';
-export { status, type StackStatus, type ServiceStatus } from './engine/status.js';
-export type { StackEvent, FailureReport, ServiceState, Strategy } from './engine/events.js';
-export { systemClock, type Clock } from './engine/clock.js';
-export { DockerRuntime } from './runtime/docker-runtime.js';
-export type { Runtime, ContainerInfo } from './runtime/types.js';
+export { renderGraph, type GraphFormat } from './graph/render.js';
+export type { UpResult } from './engine/up.js';
+export type { StackStatus, ServiceStatus } from './engine/status.js';
+export type { StackEvent, SupervisorEvent, FailureReport, ServiceState, Strategy } from './engine/events.js';
+export { connectionEnv, type ConnectionVar } from './connect/connection-env.js';
 export * from './errors.js';

@@ -1,0 +1,155 @@
+/**
+ * The programmatic API: the CLI's guarantees from code, e.g. a vitest globalSetup.
+ *
+ *   import { up } from '@fmoua/stack';
+ *   await using stack = await up({ profile: 'ci' });   // or: const stack = await up(); … await stack.down();
+ *   process.env.DATABASE_URL = stack.env.DATABASE_URL;
+ *
+ * Nothing here prints: pass `onEvent` to see progress. Failures throw the same typed errors as the CLI
+ * (GateFailedError with its reports, EngineUnreachableError, ConfigError…).
+ */
+import { delimiter } from 'node:path';
+import { connectionEnv, type ResolvedService } from './connect/connection-env.js';
+import { loadStack } from './config/loader.js';
+import type { StackSpec } from './config/types.js';
+import { systemClock } from './engine/clock.js';
+import { down as downEngine } from './engine/down.js';
+import type { StackEvent, Strategy } from './engine/events.js';
+import { status as statusEngine, type StackStatus } from './engine/status.js';
+import { up as upEngine, type UpResult } from './engine/up.js';
+import { BusyError, UsageError } from './errors.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { Journal } from './state/journal.js';
+import { alive, describeOwner, readOwner, tryLock, type HeldLock, type OwnerPhase } from './state/lock.js';
+import { statePaths } from './state/paths.js';
+
+export interface StackOptions {
+  /** The stack file (default stack.yaml in `cwd`). */
+  file?: string;
+  cwd?: string;
+  /** The environment for secrets, DOCKER_HOST and compose variables (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Extra compose files after the stack file's (as --compose-file). */
+  composeFiles?: string[];
+  /** Overrides the compose project name (e.g. one per test worker). */
+  projectName?: string;
+  /** Called with every engine event (progress, probe failures, failure reports). */
+  onEvent?: (event: StackEvent) => void;
+}
+
+export interface UpOptions extends StackOptions {
+  services?: string[];
+  profile?: string;
+  strategy?: Strategy;
+  waitTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Put passwords and API keys into `env` (left out otherwise). */
+  showSecrets?: boolean;
+}
+
+export interface StackHandle extends AsyncDisposable {
+  spec: StackSpec;
+  result: UpResult;
+  /** Connection settings of the services brought up: REDIS_URL, DATABASE_URL, QDRANT_URL, … with real host ports. */
+  env: Record<string, string>;
+  status(): Promise<StackStatus>;
+  /** Brings the whole stack down (volumes only when asked). */
+  down(options?: { volumes?: boolean }): Promise<void>;
+}
+
+function context(o: StackOptions) {
+  const env = o.env ?? process.env;
+  const extra = [...(o.composeFiles ?? []), ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean)];
+  const projectName = o.projectName ?? (env['STACK_PROJECT_NAME'] || undefined);
+  const { spec, warnings } = loadStack(o.file ?? 'stack.yaml', { env, cwd: o.cwd ?? process.cwd(), extraComposeFiles: extra, ...(projectName ? { projectName } : {}) });
+  const runtime = new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, env);
+  const paths = statePaths(spec.dir, spec.name, env);
+  const journal = new Journal(paths.journal);
+  const emit = (e: StackEvent) => {
+    journal.append(e);
+    o.onEvent?.(e);
+  };
+  return { spec, warnings, runtime, paths, emit };
+}
+
+/** Waits for the stack's lock like the CLI does: until it is free, or held by a supervisor (which we can join). */
+async function lockOrJoin(paths: ReturnType<typeof statePaths>, command: string, phase: OwnerPhase, signal?: AbortSignal): Promise<HeldLock | undefined> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const attempt = await tryLock(paths, command, phase);
+    if (attempt.acquired) return attempt.lock;
+    const owner = readOwner(paths);
+    if (owner && alive(owner.pid) && owner.phase === 'supervising' && phase === 'up') return undefined;
+    if (Date.now() > deadline) throw new BusyError(`${describeOwner(owner)} has held the lock for 15 minutes`);
+    signal?.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function up(options: UpOptions = {}): Promise<StackHandle> {
+  const { spec, warnings, runtime, paths, emit } = context(options);
+  const missing = warnings.filter((w) => w.path.endsWith('_env'));
+  if (missing.length) throw new UsageError(missing.map((w) => `${w.path}: ${w.message}`).join('; '), 'Set the variables in the environment or the env file.');
+  let services = options.services ?? [];
+  if (options.profile) {
+    const members = spec.profiles[options.profile];
+    if (!members) throw new UsageError(`unknown profile: ${options.profile}`, `Profiles: ${Object.keys(spec.profiles).join(', ') || 'none'}`);
+    services = [...new Set([...members, ...services])];
+  }
+  const lock = await lockOrJoin(paths, 'stack api up', 'up', options.signal);
+  let result: UpResult;
+  try {
+    result = await upEngine(
+      { spec, runtime, clock: systemClock, emit },
+      { services, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }) },
+    );
+  } finally {
+    await lock?.release();
+  }
+  const resolved: ResolvedService[] = [];
+  for (const name of Object.keys(result.outcome)) {
+    const info = await runtime.inspect(spec.services[name]!.composeService);
+    if (info?.state === 'running') resolved.push({ spec: spec.services[name]!, host: '127.0.0.1', ports: new Map(info.ports.map((p) => [p.containerPort, p.hostPort])) });
+  }
+  const env = Object.fromEntries(connectionEnv(resolved, spec.env, options.showSecrets ?? false).map((v) => [v.name, v.value]));
+  let downed = false;
+  const handle: StackHandle = {
+    spec,
+    result,
+    env,
+    status: () => statusEngine({ spec, runtime, clock: systemClock }),
+    down: async (o = {}) => {
+      if (downed) return;
+      downed = true;
+      await downStack(spec, runtime, paths, emit, o.volumes ?? false);
+    },
+    [Symbol.asyncDispose]: () => handle.down(),
+  };
+  return handle;
+}
+
+export async function down(options: StackOptions & { volumes?: boolean } = {}): Promise<void> {
+  const { spec, runtime, paths, emit } = context(options);
+  await downStack(spec, runtime, paths, emit, options.volumes ?? false);
+}
+
+async function downStack(spec: StackSpec, runtime: DockerRuntime, paths: ReturnType<typeof statePaths>, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
+  // A supervisor would heal what we stop: ask it to stop first, as `stack down` does.
+  const owner = readOwner(paths);
+  if (owner && owner.phase === 'supervising' && alive(owner.pid)) {
+    process.kill(owner.pid, 'SIGTERM');
+    const until = Date.now() + 20_000;
+    while (alive(owner.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  }
+  const lock = await lockOrJoin(paths, 'stack api down', 'down');
+  try {
+    await downEngine({ spec, runtime, clock: systemClock, emit }, { volumes });
+  } finally {
+    await lock?.release();
+  }
+}
+
+export async function status(options: StackOptions = {}): Promise<StackStatus> {
+  const { spec, runtime } = context(options);
+  return statusEngine({ spec, runtime, clock: systemClock });
+}
