@@ -401,9 +401,23 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Waits until the engine answers. A restart tried while the engine is down (or shutting down) would fail
+   * and use up the restart budget for nothing, so it is not tried.
+   */
   private async engineReady(signal: AbortSignal): Promise<boolean> {
-    while (!this.engineConnected) if (!(await this.pause(250, signal))) return false;
-    return !signal.aborted;
+    for (;;) {
+      if (signal.aborted) return false;
+      if (this.engineConnected) {
+        try {
+          await this.deps.runtime.ping();
+          return true;
+        } catch {
+          // fall through and wait
+        }
+      }
+      if (!(await this.pause(250, signal))) return false;
+    }
   }
 }
 

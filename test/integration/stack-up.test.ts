@@ -42,12 +42,14 @@ describe('the six-service stack', () => {
   it('status --json shows every service running and healthy with its resolved host port', async () => {
     const r = await stack(['status', '--json'], env);
     expect(r.code).toBe(0);
-    const { services } = JSON.parse(r.stdout);
+    const { services, supervisor } = JSON.parse(r.stdout);
+    expect(supervisor).toBeNull();
     expect(services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
     for (const s of services) {
       expect(s).toMatchObject({ state: 'running', health: 'healthy', restarts: 0, lastProbe: { ok: true, error: null } });
       expect(s.ports[0].host).toBeGreaterThan(1024); // random host port resolved from the container
-      expect(Object.keys(s).sort()).toEqual(['health', 'lastProbe', 'name', 'ports', 'restarts', 'state']);
+      expect(Object.keys(s).sort()).toEqual(['heal', 'health', 'lastProbe', 'name', 'ports', 'restarts', 'state']);
+      expect(s.heal).toEqual({ breaker: 'closed', lastFailure: null, nextRetryAt: null });
       expect(Object.keys(s.lastProbe).sort()).toEqual(['at', 'error', 'latencyMs', 'ok']);
     }
   });
