@@ -5,7 +5,7 @@ export const KNOWN_KEYS = [
   'service', 'condition', 'type', 'port', 'host', 'path', 'scheme', 'method', 'expect', 'status', 'body_contains',
   'json', 'username_env', 'password_env', 'db', 'user', 'user_env', 'database', 'database_env', 'query',
   'api_key_env', 'command', 'heal', 'on', 'backoff', 'initial', 'factor', 'max', 'jitter', 'reset_after',
-  'max_restarts', 'window', 'restart_dependents', 'stop_timeout', 'liveness', 'notify', 'webhook', 'url', 'url_env', 'exports', 'profiles',
+  'max_restarts', 'window', 'restart_dependents', 'stop_timeout', 'liveness', 'notify', 'webhook', 'url', 'url_env', 'exports', 'profiles', 'supervisor', 'metrics',
 ] as const;
 
 /** The known key within edit distance 2 of `word`, if exactly one is nearest. */

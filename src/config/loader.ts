@@ -100,6 +100,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     env,
     services: normalizeServices(parsed.data),
     profiles: parsed.data.profiles ?? {},
+    ...(parsed.data.supervisor?.metrics ? { metricsAddr: parsed.data.supervisor.metrics } : {}),
     notify: {
       ...(parsed.data.notify?.webhook.url ? { webhookUrl: parsed.data.notify.webhook.url } : {}),
       ...(parsed.data.notify?.webhook.url_env ? { webhookUrlEnv: parsed.data.notify.webhook.url_env } : {}),

@@ -152,6 +152,15 @@ export const stackFileSchema = z.strictObject({
       heal: healSchema.optional(),
     })
     .optional(),
+  supervisor: z
+    .strictObject({
+      metrics: z
+        .string()
+        .regex(/^[\w.:[\]-]+:\d+$/, { message: 'must be HOST:PORT, e.g. 127.0.0.1:9464' })
+        .optional()
+        .describe('Where the supervisor serves Prometheus metrics (also STACK_METRICS_ADDR). Default: only on its loopback control port.'),
+    })
+    .optional(),
   profiles: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'must be lowercase letters, digits, - and _' }), z.array(z.string()).min(1))
     .optional()

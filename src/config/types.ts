@@ -61,6 +61,8 @@ export interface StackSpec {
   env: Record<string, string>;
   services: Record<string, ServiceSpec>;
   notify: { webhookUrl?: string; webhookUrlEnv?: string };
+  /** HOST:PORT where the supervisor serves /metrics, if set. */
+  metricsAddr?: string;
   /** Named service sets for --profile. */
   profiles: Record<string, string[]>;
 }

@@ -277,6 +277,7 @@ export class Supervisor {
       if (signal.aborted) return;
       if ((w.state !== 'healthy' && w.state !== 'degraded') || result.ok || this.dependencyDown(name)) {
         failures = 0;
+        if (result.ok) this.emit({ type: 'liveness', at: this.now(), service: name, result, failures: 0, threshold: live.failureThreshold });
         continue;
       }
       failures++;

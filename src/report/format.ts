@@ -39,7 +39,7 @@ export function describeSupervisorEvent(e: StackEvent, width = 12): string | und
     case 'detected':
       return `${svc(e.service)} ${e.trigger === 'unhealthy' ? 'unhealthy' : e.trigger === 'stopped' ? 'stopped' : 'crashed'}: ${e.reason}${e.healed ? '' : ' — not healed (heal.on)'}`;
     case 'liveness':
-      return `${svc(e.service)} liveness probe failed (${e.failures}/${e.threshold}): ${e.result.error}`;
+      return e.result.ok ? undefined : `${svc(e.service)} liveness probe failed (${e.failures}/${e.threshold}): ${e.result.error}`;
     case 'backoff':
       return `${svc(e.service)} restart #${e.attempt} in ${formatDuration(e.delayMs)}`;
     case 'restart':

@@ -19,6 +19,8 @@ export interface Owner {
   since: string;
   /** The supervisor's control and metrics server on 127.0.0.1. */
   controlPort?: number;
+  /** Where the supervisor serves Prometheus metrics. */
+  metrics?: string;
 }
 
 export interface HeldLock {

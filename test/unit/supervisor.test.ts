@@ -65,7 +65,7 @@ describe('Supervisor', () => {
 
   it('restarts a hung service after failure_threshold failed liveness probes', async () => {
     const { of } = await supervise({ db: { heal: heal() } }, 3_000, (rt) => void rt.hung.add('db'));
-    const live = of('liveness');
+    const live = of('liveness').filter((e) => !e.result.ok);
     expect(live.map((e) => e.failures)).toEqual([1, 2, 3]);
     expect(of('detected')).toMatchObject([{ trigger: 'unhealthy', reason: expect.stringMatching(/liveness probe failed 3 times in a row; last: connection refused/) }]);
     expect(live[2]!.at - live[0]!.at).toBeLessThanOrEqual(300); // interval 100 ms × threshold 3

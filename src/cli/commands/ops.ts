@@ -95,7 +95,8 @@ export async function statusCommand(opts: GlobalOptions, io: CliIo): Promise<boo
   const now = await status({ spec: ctx.spec, runtime: ctx.runtime, clock });
   const healing = summarizeHealing(ctx.journal.read());
   const owner = readOwner(ctx.paths);
-  const supervisor = owner && alive(owner.pid) && owner.phase === 'supervising' ? { pid: owner.pid, since: owner.since, command: owner.command } : null;
+  const supervisor =
+    owner && alive(owner.pid) && owner.phase === 'supervising' ? { pid: owner.pid, since: owner.since, command: owner.command, metrics: owner.metrics ?? null } : null;
   const services = now.services.map((s) => {
     const heal = healing[s.name] ?? NO_HEALING;
     return { ...s, restarts: s.restarts + heal.restarts, heal: { breaker: heal.breaker, lastFailure: heal.lastFailure, nextRetryAt: heal.nextRetryAt } };
@@ -104,7 +105,11 @@ export async function statusCommand(opts: GlobalOptions, io: CliIo): Promise<boo
     io.stdout.write(`${JSON.stringify({ supervisor, services })}\n`);
   } else {
     io.stdout.write(statusTable(services));
-    io.stdout.write(supervisor ? `supervised by pid ${supervisor.pid} since ${supervisor.since.slice(11, 19)} (\`${supervisor.command}\`)\n` : 'not supervised (`stack up --watch` or `--detach` supervises)\n');
+    io.stdout.write(
+      supervisor
+        ? `supervised by pid ${supervisor.pid} since ${supervisor.since.slice(11, 19)} (\`${supervisor.command}\`); metrics: http://${supervisor.metrics}/metrics\n`
+        : 'not supervised (`stack up --watch` or `--detach` supervises)\n',
+    );
   }
   return services.every((s) => s.health === 'healthy' || s.health === 'no-probe');
 }

@@ -4,16 +4,18 @@
  * brings the stack up, then supervises; everything it does goes to the journal, which its parent follows.
  */
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { StackSpec } from '../../config/types.js';
 import type { Emit, Strategy } from '../../engine/events.js';
 import { defaultProbeRunner } from '../../engine/gate.js';
-import { up } from '../../engine/up.js';
+import { up, type UpResult } from '../../engine/up.js';
 import { ConfigError, StackError } from '../../errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { startControlServer } from '../../healing/control-server.js';
 import { Supervisor } from '../../healing/supervisor.js';
 import { webhookNotifier } from '../../notify/webhook.js';
+import { StackMetrics } from '../../report/metrics.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
 import { tryLock, type HeldLock } from '../../state/lock.js';
 import { clock, load, type GlobalOptions } from '../context.js';
@@ -35,28 +37,42 @@ export async function superviseStack(
   signal: AbortSignal,
   opts: GlobalOptions,
   io: CliIo,
+  upResult?: UpResult,
 ): Promise<void> {
   const { selected } = selectServices(ctx.spec.services, services);
   const url = webhookUrl(ctx.spec);
+  const metrics = new StackMetrics(ctx.spec.name, selected);
+  if (upResult) metrics.seedReady(upResult.outcome);
+  const observed: Emit = (e) => {
+    metrics.onEvent(e);
+    emit(e);
+  };
   const supervisor = new Supervisor(
     {
       spec: ctx.spec,
       runtime: ctx.runtime,
       clock,
-      emit,
+      emit: observed,
       probeRunner: defaultProbeRunner,
-      ...(url ? { notify: webhookNotifier({ url, stack: ctx.spec.name, emit }) } : {}),
+      ...(url ? { notify: webhookNotifier({ url, stack: ctx.spec.name, emit: observed }) } : {}),
     },
     selected,
   );
-  const control = await startControlServer(supervisor);
-  lock.update({ phase: 'supervising', controlPort: control.port });
-  const stopWatching = watchConfig(ctx.spec, opts, io, (spec) => supervisor.reload(spec), emit);
+  const serveMetrics: http.RequestListener = (_req, res) => {
+    metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
+  };
+  const control = await startControlServer(supervisor, { 'GET /metrics': serveMetrics });
+  const metricsAddr = io.env['STACK_METRICS_ADDR'] || ctx.spec.metricsAddr;
+  const metricsServer = metricsAddr ? await listen(metricsAddr, serveMetrics) : undefined;
+  lock.update({ phase: 'supervising', controlPort: control.port, metrics: metricsAddr ?? `127.0.0.1:${control.port}` });
+  const stopWatching = watchConfig(ctx.spec, opts, io, (spec) => supervisor.reload(spec), observed);
   try {
     await supervisor.run(signal);
   } finally {
     stopWatching();
     await control.close();
+    metricsServer?.closeAllConnections();
+    metricsServer?.close();
   }
 }
 
@@ -99,8 +115,9 @@ export async function superviseChild(services: string[], flags: { strategy: Stra
     emit(e);
   };
   try {
+    let result: UpResult;
     try {
-      await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTracking }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
+      result = await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTracking }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
     } catch (err) {
       // Failures before the scheduler finished (engine unreachable…) still reach the waiting parent.
       if (!sawDone && err instanceof StackError) {
@@ -108,10 +125,25 @@ export async function superviseChild(services: string[], flags: { strategy: Stra
       }
       throw err;
     }
-    await superviseStack(ctx, services, attempt.lock, emit, controller.signal, opts, io);
+    await superviseStack(ctx, services, attempt.lock, emit, controller.signal, opts, io, result);
     return 0;
   } finally {
     uninstall();
     await attempt.lock.release();
   }
+}
+
+/** A metrics listener on HOST:PORT; a taken port is a clear error, not a crash of the supervisor. */
+async function listen(addr: string, handler: http.RequestListener): Promise<http.Server> {
+  const cut = addr.lastIndexOf(':');
+  const host = addr.slice(0, cut).replace(/^\[|\]$/g, '');
+  const port = Number(addr.slice(cut + 1));
+  const server = http.createServer((req, res) => (req.url?.startsWith('/metrics') ? handler(req, res) : res.writeHead(404).end()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new StackError('START_FAILED', `the supervisor cannot serve metrics on ${addr}: ${err.code ?? err.message}`, 'Free that port or change supervisor.metrics in stack.yaml (or STACK_METRICS_ADDR).')),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }

@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorSummary, Strategy } from '../../engine/events.js';
 import { status } from '../../engine/status.js';
-import { up } from '../../engine/up.js';
+import { up, type UpResult } from '../../engine/up.js';
 import { BusyError, ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { JsonRenderer } from '../../report/json-renderer.js';
@@ -60,8 +60,9 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
     controller.abort(new Error('interrupted'));
   });
   try {
+    let result: UpResult;
     try {
-      await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
+      result = await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
       await renderer.close();
       if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
     } catch (err) {
@@ -79,7 +80,7 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
     const stop = new AbortController();
     uninstall = io.onInterrupt(() => stop.abort());
     try {
-      await superviseStack(ctx, services, lock, emit, stop.signal, opts, io);
+      await superviseStack(ctx, services, lock, emit, stop.signal, opts, io, result);
     } finally {
       uninstall();
     }
