@@ -9,6 +9,7 @@ import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyF
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
 import { envCommand } from './commands/env.js';
+import { autostartCommand, initVscodeCommand } from './commands/ide.js';
 import { downCommand, eventsCommand, logsCommand, restartCommand, statusCommand } from './commands/ops.js';
 import { superviseChild } from './commands/supervise.js';
 import { errorJson, upCommand, type UpFlags } from './commands/up.js';
@@ -106,6 +107,20 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
     .option('--wait-timeout <duration>', 'fail unless everything is healthy this long after up began (seconds or 90s, 2m)')
     .action((services: string[], o: UpFlags, cmd: Command) => upCommand(services, o, globals(cmd), io));
+
+  program
+    .command('autostart')
+    .description('for editor hooks: `up --detach` unless STACK_AUTOSTART=0; joins a run already in progress')
+    .action((_o, cmd: Command) => autostartCommand(globals(cmd), io));
+
+  program
+    .command('init')
+    .description('set up an entry point for this stack')
+    .command('vscode')
+    .description('write or merge .vscode/tasks.json: a folder-open task that runs `stack autostart`, plus Stack: Up/Down/Restart/Status')
+    .option('--dir <workspace>', 'the workspace folder', '.')
+    .option('--command <command>', 'how the tasks call stack', 'npx --no-install stack')
+    .action((o: { dir?: string; command: string }, cmd: Command) => initVscodeCommand(o, globals(cmd), io));
 
   program
     .command('supervise [services...]', { hidden: true })
