@@ -1,0 +1,74 @@
+/** The benchmark's markdown table. */
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  durationS?: number;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; engine: string; compose: string };
+  six?: {
+    runs: Record<string, number[]>;
+    medians: Record<string, number>;
+    criticalPath: { path: string[]; ms: number; readyMs: Record<string, number> };
+  };
+  synthetic: {
+    services: number;
+    waves: number;
+    criticalPathMs: number;
+    upMs: number[];
+    medianUpMs: number;
+    overheadMs: number;
+    overheadPerServiceMs: number;
+    planInProcessUs: number;
+    planCliMs: number;
+  }[];
+  supervision?: {
+    services: number;
+    seconds: number;
+    cpuPercent: number;
+    rssMiB: { median: number; max: number };
+    kills: number;
+    detectionMs: { median: number; samples: number[] };
+    recoveryMs: { median: number; samples: number[] };
+  };
+  status: { services: number; ms: number }[];
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+export function markdown(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`## stack benchmark${r.quick ? ' (quick)' : ''} — ${r.date.slice(0, 16).replace('T', ' ')} UTC`, '');
+  out.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, Docker Engine ${m.engine}, ${m.compose}.${r.durationS ? ` Took ${r.durationS} s.` : ''}`, '');
+  if (r.six) {
+    const base = r.six.medians['stack up']!;
+    out.push('### Six-service stack, from nothing to all healthy (images present)', '');
+    out.push('| how | median | runs | × stack up |', '|---|---|---|---|');
+    for (const [tool, med] of Object.entries(r.six.medians)) {
+      out.push(`| ${tool} | ${s(med)} | ${r.six.runs[tool]!.map(s).join(', ')} | ${(med / base).toFixed(2)} |`);
+    }
+    const cp = r.six.criticalPath;
+    out.push(`| critical path (floor): ${cp.path.join(' → ')} | ${s(cp.ms)} | | ${(cp.ms / base).toFixed(2)} |`, '');
+    out.push(`Each service alone, start to ready: ${Object.entries(cp.readyMs).map(([k, v]) => `${k} ${s(v)}`).join(', ')}.`, '');
+  }
+  if (r.synthetic.length) {
+    out.push('### Synthetic graphs (tiny services, ready 100–500 ms after start, random DAG, seed 42)', '');
+    out.push('| services | waves | critical path | stack up (median) | overhead | per service | plan in-process | `stack plan` process |', '|---|---|---|---|---|---|---|---|');
+    for (const g of r.synthetic) {
+      out.push(`| ${g.services} | ${g.waves} | ${s(g.criticalPathMs)} | ${s(g.medianUpMs)} | ${s(g.overheadMs)} | ${g.overheadPerServiceMs.toFixed(0)} ms | ${g.planInProcessUs.toFixed(0)} µs | ${g.planCliMs.toFixed(0)} ms |`);
+    }
+    out.push('');
+  }
+  if (r.supervision) {
+    const v = r.supervision;
+    out.push(`### Supervision: ${v.services} services, liveness probe every 1 s, ${v.seconds} s`, '');
+    out.push('| supervisor CPU | RSS median / max | crash detection (median of ' + v.kills + ') | crash to healthy again (median) |', '|---|---|---|---|');
+    out.push(`| ${v.cpuPercent.toFixed(1)} % of one core | ${v.rssMiB.median.toFixed(0)} / ${v.rssMiB.max.toFixed(0)} MiB | ${v.detectionMs.median.toFixed(0)} ms | ${s(v.recoveryMs.median)} (backoff 1 s ±20% included) |`, '');
+  }
+  if (r.status.length) {
+    out.push('### `stack status --json`, process start to exit (median)', '');
+    out.push('| services | latency |', '|---|---|');
+    for (const x of r.status) out.push(`| ${x.services} | ${x.ms.toFixed(0)} ms |`);
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}

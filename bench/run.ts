@@ -1,0 +1,248 @@
+/**
+ * The benchmark (issue 5): time to a healthy stack against the critical path and against compose, the
+ * overhead on synthetic graphs, the cost of supervision, and `stack status` latency. Runs alternate between
+ * tools within a round; medians and ratios are reported. Every run is bounded and cleaned up.
+ *
+ *   npm run bench              # full
+ *   npm run bench -- --quick   # under 5 minutes
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadStack } from '../src/config/loader.js';
+import { criticalPath, planWaves } from '../src/graph/plan.js';
+import { Journal } from '../src/state/journal.js';
+import { readOwner } from '../src/state/lock.js';
+import { statePaths } from '../src/state/paths.js';
+import { cpuSeconds, median, purge, rssMiB, sh, sleep, timed } from './measure.js';
+import { markdown, type BenchResults } from './report.js';
+import { composeFile, randomDag, stackFile } from './synthetic.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' } } });
+const QUICK = values.quick!;
+const CLI = 'dist/cli/main.js';
+const MIN = 60_000;
+const started = Date.now();
+const log = (text: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${text}\n`);
+
+const SIX = 'bench-six';
+const sixEnv: Record<string, string> = {
+  STACK_PROJECT_NAME: SIX,
+  STACK_COMPOSE_FILES: 'compose/docker-compose.local.yml',
+  POSTGRES_USER: 'stack',
+  POSTGRES_PASSWORD: 'bench-only',
+  POSTGRES_DB: 'stack',
+  ...Object.fromEntries(['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0'])),
+};
+const composeFiles = ['compose/docker-compose.yml', 'compose/docker-compose.local.yml', 'compose/docker-compose.healthchecks.yml'];
+
+function composeCommand(): string[] {
+  try {
+    sh('docker', ['compose', 'version']);
+    return ['docker', 'compose'];
+  } catch {
+    return ['docker-compose'];
+  }
+}
+
+function machine(): BenchResults['machine'] {
+  const compose = composeCommand();
+  return {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    engine: sh('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})']),
+    compose: `${compose.join(' ')} ${sh(compose[0]!, [...compose.slice(1), 'version', '--short'])}`,
+  };
+}
+
+async function stackRun(args: string[], env: Record<string, string>, timeoutMs = 5 * MIN) {
+  const r = await timed('node', [CLI, ...args], env, timeoutMs);
+  if (r.code !== 0) throw new Error(`stack ${args.join(' ')} exited ${r.code}: ${r.stderr.slice(-500)}`);
+  return r;
+}
+
+/** compose itself: `up -d` (which waits for service_healthy dependencies), then until all six are healthy. */
+async function composeUp(intervalS: number): Promise<number> {
+  const [cmd, ...pre] = composeCommand();
+  const begin = Date.now();
+  const env = { ...sixEnv, HEALTHCHECK_INTERVAL: `${intervalS}s` };
+  const r = await timed(cmd!, [...pre, '-p', SIX, ...composeFiles.flatMap((f) => ['-f', f]), 'up', '-d'], env, 5 * MIN);
+  if (r.code !== 0) throw new Error(`compose up failed: ${r.stderr.slice(-500)}`);
+  const deadline = begin + 5 * MIN;
+  for (;;) {
+    const states = sh('docker', ['ps', '--filter', `label=com.docker.compose.project=${SIX}`, '--format', '{{.Status}}']).split('\n').filter(Boolean);
+    if (states.length === 6 && states.every((s) => s.includes('(healthy)'))) return Date.now() - begin;
+    if (Date.now() > deadline) throw new Error('compose: not all healthy within 5 minutes');
+    await sleep(100);
+  }
+}
+
+async function sixServiceStack(results: BenchResults): Promise<void> {
+  const rounds = QUICK ? 1 : 3;
+  const tools: [string, () => Promise<number>][] = [
+    ['stack up', async () => (await stackRun(['up'], sixEnv)).ms],
+    ['stack up --strategy waves', async () => (await stackRun(['up', '--strategy', 'waves'], sixEnv)).ms],
+    ['compose, healthchecks every 1s', () => composeUp(1)],
+    ['compose, Docker default healthchecks (30s)', () => composeUp(30)],
+  ];
+  const runs: Record<string, number[]> = Object.fromEntries(tools.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, run] of tools) {
+      purge(SIX);
+      log(`six services, round ${round + 1}/${rounds}: ${name}`);
+      runs[name]!.push(await run());
+      if (round === 0 && name === 'stack up') {
+        const status = [];
+        for (let i = 0; i < (QUICK ? 3 : 5); i++) status.push((await stackRun(['status', '--json'], sixEnv)).ms);
+        results.status.push({ services: 6, ms: median(status) });
+      }
+    }
+  }
+  purge(SIX);
+
+  // The floor: each service's own time to ready, alone (its dependencies already up), summed along the longest chain.
+  log('six services: each alone, for the critical path');
+  const { spec } = loadStack('stack.yaml', { env: { ...process.env, ...sixEnv } });
+  const readyMs: Record<string, number> = {};
+  for (const [name, s] of Object.entries(spec.services)) {
+    const samples = [];
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      purge(SIX);
+      if (s.dependsOn.length) await stackRun(['up', ...s.dependsOn.map((d) => d.service)], sixEnv);
+      const doc = JSON.parse((await stackRun(['up', name, '--json'], sixEnv)).stdout) as { services: { name: string; readyMs: number }[] };
+      samples.push(doc.services.find((x) => x.name === name)!.readyMs);
+    }
+    readyMs[name] = median(samples);
+  }
+  purge(SIX);
+  const floor = criticalPath(spec.services, readyMs);
+  const medians = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+  results.six = { runs, medians, criticalPath: { ...floor, readyMs } };
+}
+
+async function syntheticGraphs(results: BenchResults): Promise<void> {
+  const sizes = QUICK ? [20, 50] : [20, 50, 200];
+  for (const n of sizes) {
+    const project = `bench-syn-${n}`;
+    const dag = randomDag(n);
+    const dir = mkdtempSync(join(os.tmpdir(), `${project}-`));
+    writeFileSync(join(dir, 'compose.yml'), composeFile(dag, 'local/stack-tiny:1'));
+    writeFileSync(join(dir, 'stack.yaml'), stackFile(project, dag, { intervalMs: 1_000 }));
+    const file = join(dir, 'stack.yaml');
+    const env = { STACK_PROJECT_NAME: project, STACK_STATE_DIR: join(dir, '.stack'), STACK_METRICS_ADDR: '' };
+
+    const { spec } = loadStack(file, { env: {} });
+    const planUs: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = process.hrtime.bigint();
+      planWaves(spec.services);
+      planUs.push(Number(process.hrtime.bigint() - t) / 1e3);
+    }
+    const planCli = [];
+    for (let i = 0; i < 3; i++) planCli.push((await stackRun(['-f', file, 'plan', '--json'], env)).ms);
+    const floor = criticalPath(spec.services, Object.fromEntries(dag.map((s) => [s.name, s.readyDelayMs])));
+
+    const upMs = [];
+    const runs = QUICK || n === 200 ? 1 : 3;
+    for (let i = 0; i < runs; i++) {
+      purge(project);
+      log(`synthetic ${n} services, run ${i + 1}/${runs}`);
+      upMs.push((await stackRun(['-f', file, 'up'], env, 15 * MIN)).ms);
+    }
+    const up = median(upMs);
+    results.synthetic.push({
+      services: n,
+      waves: planWaves(spec.services).length,
+      criticalPathMs: floor.ms,
+      upMs,
+      medianUpMs: up,
+      overheadMs: up - floor.ms,
+      overheadPerServiceMs: (up - floor.ms) / n,
+      planInProcessUs: median(planUs),
+      planCliMs: median(planCli),
+    });
+    if (n === 50) await supervision(results, file, env, project, spec.name);
+    purge(project);
+  }
+}
+
+/** 50 services supervised, probed every second: the supervisor's CPU and memory, then ≥10 kills. */
+async function supervision(results: BenchResults, file: string, env: Record<string, string>, project: string, name: string): Promise<void> {
+  purge(project);
+  await stackRun(['-f', file, 'up', '--detach'], env, 15 * MIN);
+  const paths = statePaths('', name, env);
+  const pid = readOwner(paths)!.pid;
+  const seconds = QUICK ? 20 : 60;
+  log(`supervision: 50 services probed every 1s for ${seconds}s (pid ${pid})`);
+  const cpu0 = cpuSeconds(pid);
+  const rss: number[] = [];
+  for (let t = 0; t < seconds; t++) {
+    await sleep(1_000);
+    rss.push(rssMiB(pid));
+  }
+  const cpuPercent = ((cpuSeconds(pid) - cpu0) / seconds) * 100;
+
+  const journal = new Journal(paths.journal);
+  const detect: number[] = [];
+  const recover: number[] = [];
+  const kills = 10;
+  for (let i = 0; i < kills; i++) {
+    const victim = `s${String(49 - i).padStart(3, '0')}`;
+    const at = Date.now();
+    sh('docker', ['kill', '-s', 'KILL', `${project}_${victim}_1`]);
+    const deadline = at + 60_000;
+    for (;;) {
+      const records = journal.read().filter((r) => r.at >= at && 'service' in r && r.service === victim);
+      const d = records.find((r) => r.type === 'detected');
+      const rec = records.find((r) => r.type === 'recovered');
+      if (d && rec) {
+        detect.push(d.at - at);
+        recover.push(rec.at - at);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`${victim} did not recover within 60 s`);
+      await sleep(50);
+    }
+    log(`kill ${i + 1}/${kills}: ${victim} detected in ${detect.at(-1)} ms, healthy again in ${recover.at(-1)} ms`);
+  }
+  const status = [];
+  for (let i = 0; i < (QUICK ? 3 : 5); i++) status.push((await stackRun(['-f', file, 'status', '--json'], env)).ms);
+  results.status.push({ services: 50, ms: median(status) });
+  results.supervision = {
+    services: 50,
+    seconds,
+    cpuPercent,
+    rssMiB: { median: median(rss), max: Math.max(...rss) },
+    kills,
+    detectionMs: { median: median(detect), samples: detect },
+    recoveryMs: { median: median(recover), samples: recover },
+  };
+  await stackRun(['-f', file, 'down', '--volumes', '-t', '1'], env);
+}
+
+async function main(): Promise<void> {
+  const results: BenchResults = { date: new Date().toISOString(), quick: QUICK, machine: machine(), synthetic: [], status: [] };
+  log(`machine: ${JSON.stringify(results.machine)}`);
+  try {
+    await sixServiceStack(results);
+    await syntheticGraphs(results);
+  } finally {
+    for (const p of [SIX, 'bench-syn-20', 'bench-syn-50', 'bench-syn-200']) purge(p);
+  }
+  results.durationS = Math.round((Date.now() - started) / 1000);
+  mkdirSync(values.out!, { recursive: true });
+  const stamp = results.date.replace(/[:.]/g, '-');
+  writeFileSync(join(values.out!, `${stamp}${QUICK ? '-quick' : ''}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const md = markdown(results);
+  writeFileSync(join(values.out!, `${stamp}${QUICK ? '-quick' : ''}.md`), md);
+  process.stdout.write(md);
+  log(`done in ${results.durationS}s; results in ${values.out}/`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
