@@ -1,5 +1,5 @@
 /** The one place errors become exit codes. Documented in the README; scripts and CI rely on them. */
-import type { StackErrorCode } from '../errors.js';
+import { StackError, type StackErrorCode } from '../errors.js';
 
 export const EXIT = {
   OK: 0,
@@ -18,3 +18,9 @@ export const EXIT = {
 export const EXIT_LOCK_LOST = 75;
 
 export const exitCodeFor = (code: StackErrorCode): number => EXIT[code];
+
+/** An error as it appears in --json output. */
+export function errorJson(err: unknown) {
+  if (err instanceof StackError) return { code: err.code, exitCode: EXIT[err.code], message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  return { code: 'INTERNAL', exitCode: EXIT.INTERNAL, message: String((err as Error)?.message ?? err) };
+}

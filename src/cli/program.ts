@@ -8,14 +8,10 @@ import type { Strategy } from '../engine/events.js';
 import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../errors.js';
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
-import { envCommand } from './commands/env.js';
-import { autostartCommand, initVscodeCommand } from './commands/ide.js';
-import { downCommand, eventsCommand, logsCommand, restartCommand, statusCommand } from './commands/ops.js';
-import { superviseChild } from './commands/supervise.js';
-import { errorJson, upCommand, type UpFlags } from './commands/up.js';
+import type { UpFlags } from './commands/up.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
 import { withProfile } from './flags.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, errorJson, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -97,7 +93,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('connection settings of the running services with their resolved host ports (REDIS_URL, DATABASE_URL, …)')
     .addOption(new Option('--format <format>', 'dotenv, json, or github (appends to $GITHUB_ENV, masking secrets)').choices(['dotenv', 'json', 'github']).default('dotenv'))
     .option('--show-secrets', 'include passwords and API keys (left out otherwise)')
-    .action((services: string[], o: { format: EnvFormat; showSecrets?: boolean }, cmd: Command) => envCommand(services, o, globals(cmd), io));
+    .action(async (services: string[], o: { format: EnvFormat; showSecrets?: boolean }, cmd: Command) => (await import('./commands/env.js')).envCommand(services, o, globals(cmd), io));
 
   program
     .command('up [services...]')
@@ -106,12 +102,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--watch', 'then supervise in the foreground: heal crashed or unhealthy services until Ctrl-C')
     .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
     .option('--wait-timeout <duration>', 'fail unless everything is healthy this long after up began (seconds or 90s, 2m)')
-    .action((services: string[], o: UpFlags, cmd: Command) => upCommand(services, o, globals(cmd), io));
+    .action(async (services: string[], o: UpFlags, cmd: Command) => (await import('./commands/up.js')).upCommand(services, o, globals(cmd), io));
 
   program
     .command('autostart')
     .description('for editor hooks: `up --detach` unless STACK_AUTOSTART=0; joins a run already in progress')
-    .action((_o, cmd: Command) => autostartCommand(globals(cmd), io));
+    .action(async (_o, cmd: Command) => (await import('./commands/ide.js')).autostartCommand(globals(cmd), io));
 
   program
     .command('init')
@@ -120,47 +116,47 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('write or merge .vscode/tasks.json: a folder-open task that runs `stack autostart`, plus Stack: Up/Down/Restart/Status')
     .option('--dir <workspace>', 'the workspace folder', '.')
     .option('--command <command>', 'how the tasks call stack', 'npx --no-install stack')
-    .action((o: { dir?: string; command: string }, cmd: Command) => initVscodeCommand(o, globals(cmd), io));
+    .action(async (o: { dir?: string; command: string }, cmd: Command) => (await import('./commands/ide.js')).initVscodeCommand(o, globals(cmd), io));
 
   program
     .command('supervise [services...]', { hidden: true })
     .description('internal: the background supervisor behind `up --detach`')
     .addOption(new Option('--strategy <strategy>').choices(['eager', 'waves']).default('eager'))
     .option('--wait-timeout <duration>')
-    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) => setExit(await superviseChild(services, o, globals(cmd), io)));
+    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) => setExit(await (await import('./commands/supervise.js')).superviseChild(services, o, globals(cmd), io)));
 
   program
     .command('down')
     .description('stop the supervisor, then the services in reverse dependency order; remove containers and networks')
     .option('--volumes', 'also remove the named volumes (data is lost)')
     .option('-t, --timeout <seconds>', 'seconds each container gets to stop', '10')
-    .action((o: { volumes?: boolean; timeout: string }, cmd: Command) => downCommand(o, globals(cmd), io));
+    .action(async (o: { volumes?: boolean; timeout: string }, cmd: Command) => (await import('./commands/ops.js')).downCommand(o, globals(cmd), io));
 
   program
     .command('restart <services...>')
     .description('restart services through their health gate (closes an open breaker); via the supervisor when one runs')
     .option('--with-dependents', 'then restart their dependents in dependency order')
-    .action((services: string[], o: { withDependents?: boolean }, cmd: Command) => restartCommand(services, o, globals(cmd), io));
+    .action(async (services: string[], o: { withDependents?: boolean }, cmd: Command) => (await import('./commands/ops.js')).restartCommand(services, o, globals(cmd), io));
 
   program
     .command('status')
     .description("each service's container state, health (one probe now), restarts, ports, and what the supervisor did")
     .action(async (_o, cmd: Command) => {
-      if (!(await statusCommand(globals(cmd), io))) setExit(EXIT.GATE_FAILED);
+      if (!(await (await import('./commands/ops.js')).statusCommand(globals(cmd), io))) setExit(EXIT.GATE_FAILED);
     });
 
   program
     .command('events [service]')
     .description('the journal: every state change, probe failure, restart, backoff and breaker transition')
     .option('--follow', 'keep printing new events until Ctrl-C')
-    .action((service: string | undefined, o: { follow?: boolean }, cmd: Command) => eventsCommand(service, o, globals(cmd), io));
+    .action(async (service: string | undefined, o: { follow?: boolean }, cmd: Command) => (await import('./commands/ops.js')).eventsCommand(service, o, globals(cmd), io));
 
   program
     .command('logs <service>')
     .description("the service's container logs")
     .option('--follow', 'keep printing until Ctrl-C')
     .option('-n, --tail <lines>', 'lines from the end', '100')
-    .action((service: string, o: { follow?: boolean; tail: string }, cmd: Command) => logsCommand(service, o, globals(cmd), io));
+    .action(async (service: string, o: { follow?: boolean; tail: string }, cmd: Command) => (await import('./commands/ops.js')).logsCommand(service, o, globals(cmd), io));
 
   return program;
 }

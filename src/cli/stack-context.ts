@@ -6,7 +6,8 @@ import type { Renderer } from '../report/renderer.js';
 import type { DockerRuntime } from '../runtime/docker-runtime.js';
 import { Journal } from '../state/journal.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
-import { load, runtimeFor, type GlobalOptions } from './context.js';
+import { load, type GlobalOptions } from './context.js';
+import { runtimeFor } from './wiring.js';
 import type { CliIo } from './io.js';
 
 export interface StackContext {

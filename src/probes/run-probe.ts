@@ -3,27 +3,20 @@
  * ignores its abort signal still cannot outlive its timeout or the caller's signal.
  */
 import type { Clock } from '../engine/clock.js';
-import { dockerProbe } from './docker-probe.js';
-import { execProbe } from './exec-probe.js';
-import { grafanaProbe } from './grafana-probe.js';
-import { httpProbe } from './http-probe.js';
-import { postgresProbe } from './postgres-probe.js';
-import { prometheusProbe } from './prometheus-probe.js';
-import { qdrantProbe } from './qdrant-probe.js';
-import { redisProbe } from './redis-probe.js';
-import { tcpProbe } from './tcp-probe.js';
 import type { ProbeContext, ProbeRegistry, ProbeResult, ProbeSpec } from './types.js';
 
+// Each probe's client library (ioredis, pg, the Qdrant client, undici) is loaded the first time that probe
+// type runs, so commands that probe nothing, and stacks without that type, do not pay for it at start.
 export const PROBES: ProbeRegistry = {
-  tcp: tcpProbe,
-  http: httpProbe,
-  redis: redisProbe,
-  postgres: postgresProbe,
-  qdrant: qdrantProbe,
-  prometheus: prometheusProbe,
-  grafana: grafanaProbe,
-  exec: execProbe,
-  docker: dockerProbe,
+  tcp: async (p, c) => (await import('./tcp-probe.js')).tcpProbe(p, c),
+  http: async (p, c) => (await import('./http-probe.js')).httpProbe(p, c),
+  redis: async (p, c) => (await import('./redis-probe.js')).redisProbe(p, c),
+  postgres: async (p, c) => (await import('./postgres-probe.js')).postgresProbe(p, c),
+  qdrant: async (p, c) => (await import('./qdrant-probe.js')).qdrantProbe(p, c),
+  prometheus: async (p, c) => (await import('./prometheus-probe.js')).prometheusProbe(p, c),
+  grafana: async (p, c) => (await import('./grafana-probe.js')).grafanaProbe(p, c),
+  exec: async (p, c) => (await import('./exec-probe.js')).execProbe(p, c),
+  docker: async (p, c) => (await import('./docker-probe.js')).dockerProbe(p, c),
 };
 
 export type ContextWithoutSignal = Omit<ProbeContext, 'signal' | 'timeoutMs'>;

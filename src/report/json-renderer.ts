@@ -6,6 +6,8 @@ export interface UpDocument {
   ok: boolean;
   strategy?: Strategy;
   durationMs?: number;
+  /** The one compose call that creates networks, volumes and containers. */
+  createMs?: number;
   waves?: string[][];
   services: ({ name: string } & ServiceOutcome)[];
   failures: FailureReport[];
@@ -14,10 +16,13 @@ export interface UpDocument {
 
 export class JsonRenderer implements Renderer {
   readonly doc: UpDocument = { ok: false, services: [], failures: [] };
+  private createBegin?: number;
 
   onEvent(e: StackEvent): void {
     if (e.type === 'plan') Object.assign(this.doc, { strategy: e.strategy, waves: e.waves });
     if (e.type === 'failure') this.doc.failures.push(e.report);
+    if (e.type === 'create' && e.phase === 'begin') this.createBegin = e.at;
+    if (e.type === 'create' && e.phase === 'end' && this.createBegin !== undefined) this.doc.createMs = e.at - this.createBegin;
     if (e.type === 'done') {
       this.doc.ok = e.ok;
       this.doc.durationMs = e.durationMs;

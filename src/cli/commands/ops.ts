@@ -1,7 +1,6 @@
 /** `down`, `restart`, `status`, `events` and `logs`: the commands around a running (maybe supervised) stack. */
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
-import { request } from 'undici';
 import { formatDuration } from '../../config/duration.js';
 import { down } from '../../engine/down.js';
 import { defaultProbeRunner } from '../../engine/gate.js';
@@ -14,7 +13,8 @@ import { summarizeHealing, type HealSummary } from '../../state/heal-summary.js'
 import type { JournalRecord } from '../../state/journal.js';
 import { alive, describeOwner, readOwner, tryLock } from '../../state/lock.js';
 import type { StatePaths } from '../../state/paths.js';
-import { clock, rendererFor, type GlobalOptions } from '../context.js';
+import type { GlobalOptions } from '../context.js';
+import { clock, rendererFor } from '../wiring.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext } from '../stack-context.js';
 
@@ -55,6 +55,7 @@ export async function restartCommand(services: string[], o: { withDependents?: b
   if (owner && alive(owner.pid) && owner.phase === 'supervising' && owner.controlPort) {
     // The supervisor owns the containers: ask it, so it neither fights the restart nor heals it twice.
     if (!opts.json) io.stderr.write(`asking the supervisor (pid ${owner.pid}) to restart ${services.join(', ')}…\n`);
+    const { request } = await import('undici');
     const res = await request(`http://127.0.0.1:${owner.controlPort}/restart`, { method: 'POST', body: JSON.stringify({ services, withDependents: !!o.withDependents }), headersTimeout: 0, bodyTimeout: 0 });
     results = ((await res.body.json()) as { results: RestartResult[] }).results;
   } else {

@@ -15,11 +15,11 @@ import { JsonRenderer } from '../../report/json-renderer.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { alive, describeOwner, readOwner, tryLock, type Owner } from '../../state/lock.js';
-import { clock, profileOf, rendererFor, type GlobalOptions } from '../context.js';
-import { EXIT, EXIT_LOCK_LOST } from '../exit-codes.js';
+import { profileOf, type GlobalOptions } from '../context.js';
+import { clock, rendererFor } from '../wiring.js';
+import { EXIT, EXIT_LOCK_LOST, errorJson } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext, type StackContext } from '../stack-context.js';
-import { superviseStack } from './supervise.js';
 import { waitTimeout, withProfile } from '../flags.js';
 
 export interface UpFlags {
@@ -80,6 +80,7 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
     const stop = new AbortController();
     uninstall = io.onInterrupt(() => stop.abort());
     try {
+      const { superviseStack } = await import('./supervise.js'); // only --watch pays for the supervisor's modules
       await superviseStack(ctx, services, lock, emit, stop.signal, opts, io, result);
     } finally {
       uninstall();
@@ -209,9 +210,4 @@ function supervisorDied(code: number | null | undefined, log: string): StackErro
     // no log to show
   }
   return new StackError('START_FAILED', `the background supervisor exited with code ${code} before the stack was up`, `Its log (${log}) ends with:\n  ${tail}`);
-}
-
-export function errorJson(err: unknown) {
-  if (err instanceof StackError) return { code: err.code, exitCode: EXIT[err.code], message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
-  return { code: 'INTERNAL', exitCode: EXIT.INTERNAL, message: String((err as Error)?.message ?? err) };
 }
