@@ -19,3 +19,8 @@ export function withProfile(spec: { profiles: Record<string, string[]> }, servic
   }
   return [...new Set([...members, ...services])];
 }
+
+/** The one message for names that are not services of the stack file. */
+export function unknownServices(unknown: readonly string[], known: readonly string[]): UsageError {
+  return new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${known.join(', ')}`);
+}

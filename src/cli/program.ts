@@ -10,7 +10,7 @@ import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
 import type { UpFlags } from './commands/up.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
-import { withProfile } from './flags.js';
+import { unknownServices, withProfile } from './flags.js';
 import { EXIT, errorJson, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -165,9 +165,6 @@ function label(name: string, deps: { service: string; condition: string }[]): st
   return deps.length ? `${name} (after ${deps.map((d) => `${d.service}${d.condition === 'healthy' ? '' : ` ${d.condition}`}`).join(', ')})` : name;
 }
 
-function unknownServices(unknown: string[], known: string[]): StackError {
-  return new StackError('USAGE', `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${known.join(', ')}`);
-}
 
 function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {
   if (err instanceof CommanderError) {

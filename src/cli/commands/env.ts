@@ -4,14 +4,14 @@ import { connectionEnv, formatEnv, type EnvFormat, type ResolvedService } from '
 import { GateFailedError, UsageError } from '../../errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { profileOf, type GlobalOptions } from '../context.js';
-import { withProfile } from '../flags.js';
+import { unknownServices, withProfile } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { stackContext } from '../stack-context.js';
 
 export async function envCommand(services: string[], o: { format: EnvFormat; showSecrets?: boolean }, opts: GlobalOptions, io: CliIo): Promise<void> {
   const ctx = stackContext(opts, io);
   const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, services, profileOf(opts, io)));
-  if (unknown.length) throw new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${Object.keys(ctx.spec.services).join(', ')}`);
+  if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   await ctx.runtime.ping();
   const resolved: ResolvedService[] = [];
   const missing: string[] = [];

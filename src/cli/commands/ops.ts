@@ -5,7 +5,7 @@ import { formatDuration } from '../../config/duration.js';
 import { down } from '../../engine/down.js';
 import { defaultProbeRunner } from '../../engine/gate.js';
 import { status } from '../../engine/status.js';
-import { BusyError, GateFailedError, UsageError } from '../../errors.js';
+import { BusyError, GateFailedError } from '../../errors.js';
 import { dependentsOf, planWaves } from '../../graph/plan.js';
 import { restartService } from '../../healing/restart-service.js';
 import { clockTime, describeSupervisorEvent } from '../../report/format.js';
@@ -15,6 +15,7 @@ import { alive, describeOwner, readOwner, tryLock } from '../../state/lock.js';
 import type { StatePaths } from '../../state/paths.js';
 import type { GlobalOptions } from '../context.js';
 import { clock, rendererFor } from '../wiring.js';
+import { unknownServices } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext } from '../stack-context.js';
 
@@ -49,7 +50,7 @@ type RestartResult = { service: string; ok: boolean; reason?: string };
 export async function restartCommand(services: string[], o: { withDependents?: boolean }, opts: GlobalOptions, io: CliIo): Promise<void> {
   const ctx = stackContext(opts, io);
   const unknown = services.filter((s) => !(s in ctx.spec.services));
-  if (unknown.length) throw new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${Object.keys(ctx.spec.services).join(', ')}`);
+  if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   let results: RestartResult[];
   const owner = readOwner(ctx.paths);
   if (owner && alive(owner.pid) && owner.phase === 'supervising' && owner.controlPort) {
@@ -144,7 +145,7 @@ function healingText(h: Omit<HealSummary, 'restarts'>): string {
 
 export async function eventsCommand(service: string | undefined, o: { follow?: boolean }, opts: GlobalOptions, io: CliIo): Promise<void> {
   const ctx = stackContext(opts, io);
-  if (service && !(service in ctx.spec.services)) throw new UsageError(`unknown service: ${service}`, `Known services: ${Object.keys(ctx.spec.services).join(', ')}`);
+  if (service && !(service in ctx.spec.services)) throw unknownServices([service], Object.keys(ctx.spec.services));
   const show = (r: JournalRecord) => {
     if (service && recordService(r) !== service) return;
     io.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : `${r.ts.slice(0, 10)} ${clockTime(r.at)} ${describeRecord(r)}\n`);
@@ -191,7 +192,7 @@ export function describeRecord(r: JournalRecord): string {
 export async function logsCommand(service: string, o: { follow?: boolean; tail: string }, opts: GlobalOptions, io: CliIo): Promise<void> {
   const ctx = stackContext(opts, io);
   const spec = ctx.spec.services[service];
-  if (!spec) throw new UsageError(`unknown service: ${service}`, `Known services: ${Object.keys(ctx.spec.services).join(', ')}`);
+  if (!spec) throw unknownServices([service], Object.keys(ctx.spec.services));
   await ctx.runtime.ping();
   const out = new Writable({
     write(chunk: Buffer, _enc, cb) {

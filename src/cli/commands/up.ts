@@ -20,7 +20,7 @@ import { clock, rendererFor } from '../wiring.js';
 import { EXIT, EXIT_LOCK_LOST, errorJson } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext, type StackContext } from '../stack-context.js';
-import { waitTimeout, withProfile } from '../flags.js';
+import { unknownServices, waitTimeout, withProfile } from '../flags.js';
 
 export interface UpFlags {
   strategy: Strategy;
@@ -40,7 +40,7 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   const missingSecrets = ctx.loaded.warnings.filter((w) => w.path.endsWith('_env'));
   if (missingSecrets.length) throw new ConfigError(missingSecrets);
   const { unknown } = selectServices(ctx.spec.services, services);
-  if (unknown.length) throw new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${Object.keys(ctx.spec.services).join(', ')}`);
+  if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
 
   if (flags.detach) return detach(ctx, services, flags, opts, io, joined);
   const attempt = await tryLock(ctx.paths, commandLine(flags), 'up');
