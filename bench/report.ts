@@ -33,6 +33,7 @@ export interface BenchResults {
     recoveryMs: { median: number; samples: number[] };
   };
   status: { services: number; ms: number }[];
+  errors?: { scenario: string; message: string }[];
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -74,5 +75,6 @@ export function markdown(r: BenchResults): string {
     for (const x of r.status) out.push(`| ${x.services} | ${x.ms.toFixed(0)} ms |`);
     out.push('');
   }
+  for (const e of r.errors ?? []) out.push(`**${e.scenario} failed:** ${e.message}`, '');
   return `${out.join('\n')}\n`;
 }

@@ -236,11 +236,20 @@ async function supervision(results: BenchResults, file: string, env: Record<stri
 async function main(): Promise<void> {
   const results: BenchResults = { date: new Date().toISOString(), quick: QUICK, machine: machine(), synthetic: [], status: [] };
   log(`machine: ${JSON.stringify(results.machine)}`);
-  try {
-    await sixServiceStack(results);
-    await syntheticGraphs(results);
-  } finally {
-    for (const p of [SIX, 'bench-syn-20', 'bench-syn-50', 'bench-syn-200']) purge(p);
+  // A scenario that fails is recorded and the others still run: a partial table beats none.
+  for (const [name, scenario] of [
+    ['six-service stack', sixServiceStack],
+    ['synthetic graphs', syntheticGraphs],
+  ] as const) {
+    try {
+      await scenario(results);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log(`${name} failed: ${message}`);
+      (results.errors ??= []).push({ scenario: name, message });
+    } finally {
+      for (const p of [SIX, 'bench-syn-20', 'bench-syn-50', 'bench-syn-200']) purge(p);
+    }
   }
   results.durationS = Math.round((Date.now() - started) / 1000);
   mkdirSync(values.out!, { recursive: true });
@@ -250,6 +259,7 @@ async function main(): Promise<void> {
   writeFileSync(join(values.out!, `${stamp}${QUICK ? '-quick' : ''}.md`), md);
   process.stdout.write(md);
   log(`done in ${results.durationS}s; results in ${values.out}/`);
+  if (results.errors?.length) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

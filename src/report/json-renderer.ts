@@ -21,7 +21,7 @@ export class JsonRenderer implements Renderer {
   onEvent(e: StackEvent): void {
     if (e.type === 'plan') Object.assign(this.doc, { strategy: e.strategy, waves: e.waves });
     if (e.type === 'failure') this.doc.failures.push(e.report);
-    if (e.type === 'create' && e.phase === 'begin') this.createBegin = e.at;
+    if (e.type === 'create' && e.phase === 'begin') this.createBegin ??= e.at; // from the first batch to the last
     if (e.type === 'create' && e.phase === 'end' && this.createBegin !== undefined) this.doc.createMs = e.at - this.createBegin;
     if (e.type === 'done') {
       this.doc.ok = e.ok;

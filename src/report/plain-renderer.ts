@@ -8,6 +8,7 @@ export class PlainRenderer implements Renderer {
   private width = 12;
   private lastError = new Map<string, string>();
   private waves: string[][] = [];
+  private total = 0;
 
   constructor(private readonly out: Output) {}
 
@@ -20,10 +21,11 @@ export class PlainRenderer implements Renderer {
       case 'plan':
         this.width = Math.max(this.width, ...e.services.map((s) => s.length));
         this.waves = e.waves;
+        this.total = e.services.length;
         this.line(e.at, `plan (${e.strategy}): ${e.waves.map((w, i) => `wave ${i}: ${w.join(', ')}`).join(' | ')}`);
         break;
       case 'create':
-        if (e.phase === 'end') this.line(e.at, `created containers, networks and volumes for ${e.services.length} services`);
+        if (e.phase === 'end') this.line(e.at, `created containers, networks and volumes for ${e.services.length} services${e.services.length < this.total ? ` (${e.services[0]}…)` : ''}`);
         break;
       case 'service': {
         const name = e.service.padEnd(this.width);

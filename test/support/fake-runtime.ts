@@ -29,6 +29,8 @@ export class FakeRuntime implements Runtime {
   readonly startedAt = new Map<string, number>();
   created: string[] = [];
   pingError?: Error;
+  /** Virtual time each create (a compose call) takes. */
+  createDelayMs = 0;
 
   constructor(
     private readonly clock: FakeClock,
@@ -42,7 +44,8 @@ export class FakeRuntime implements Runtime {
   }
   async create(services: readonly string[]) {
     this.calls.push(`create ${services.join(',')}`);
-    this.created = [...services];
+    if (this.createDelayMs) await this.clock.sleep(this.createDelayMs);
+    this.created.push(...services);
   }
   private exited(name: string): boolean {
     if (this.exitedWith.has(name)) return true;

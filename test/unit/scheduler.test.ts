@@ -53,6 +53,18 @@ describe('scheduler', () => {
     expect([startedAt('a'), startedAt('b'), startedAt('c')]).toEqual([0, 0, 0]);
   });
 
+  it('creates a large stack in batches in start order, starting early waves while later batches are created', async () => {
+    const services: Record<string, MiniService & ServiceScript> = {};
+    for (let i = 0; i < 100; i++) services[`s${String(i).padStart(3, '0')}`] = { readyAfterMs: 100, ...(i >= 50 ? { deps: [`s${String(i - 50).padStart(3, '0')}`] } : {}) };
+    const { run, runtime } = setup(services);
+    runtime.createDelayMs = 500;
+    await run();
+    const creates = runtime.calls.filter((c) => c.startsWith('create'));
+    expect(creates.map((c) => c.split(',').length)).toEqual([40, 40, 20]);
+    expect(creates[0]).toContain('create s000,'); // wave 0 first
+    expect(runtime.calls.indexOf('start s000@0')).toBeLessThan(runtime.calls.indexOf(creates[2]!));
+  });
+
   it('fails a service by its deadline, reports why, and does not start its dependents', async () => {
     const { run, runtime, events, clock } = setup({
       db: { readyAfterMs: undefined, timeoutMs: 3_000 },
@@ -106,7 +118,7 @@ describe('scheduler', () => {
     const { run, runtime } = setup(diamond);
     const result = await run({ services: ['after-fast'] });
     expect(Object.keys(result.outcome).sort()).toEqual(['after-fast', 'fast']);
-    expect(runtime.calls[0]).toBe('create after-fast,fast');
+    expect(runtime.calls[0]).toBe('create fast,after-fast'); // in start order
   });
 
   it('rejects unknown services before touching the engine', async () => {
