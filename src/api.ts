@@ -8,9 +8,10 @@
  * Nothing here prints: pass `onEvent` to see progress. Failures throw the same typed errors as the CLI
  * (GateFailedError with its reports, EngineUnreachableError, ConfigError…).
  */
-import { delimiter } from 'node:path';
-import { connectionEnv, type ResolvedService } from './connect/connection-env.js';
-import { loadStack } from './config/loader.js';
+import { connectionEnv } from './connect/connection-env.js';
+import { resolveServices } from './connect/resolve-services.js';
+import { envOverrides, loadStack, missingSecrets } from './config/loader.js';
+import { withProfile } from './config/profiles.js';
 import type { StackSpec } from './config/types.js';
 import { systemClock } from './engine/clock.js';
 import { down as downEngine } from './engine/down.js';
@@ -20,7 +21,7 @@ import { up as upEngine, type UpResult } from './engine/up.js';
 import { BusyError, UsageError } from './errors.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { Journal } from './state/journal.js';
-import { alive, describeOwner, readOwner, tryLock, type HeldLock, type OwnerPhase } from './state/lock.js';
+import { alive, describeOwner, readOwner, stopHolder, tryLock, type HeldLock, type OwnerPhase } from './state/lock.js';
 import { statePaths } from './state/paths.js';
 
 export interface StackOptions {
@@ -59,9 +60,9 @@ export interface StackHandle extends AsyncDisposable {
 
 function context(o: StackOptions) {
   const env = o.env ?? process.env;
-  const extra = [...(o.composeFiles ?? []), ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean)];
-  const projectName = o.projectName ?? (env['STACK_PROJECT_NAME'] || undefined);
-  const { spec, warnings } = loadStack(o.file ?? 'stack.yaml', { env, cwd: o.cwd ?? process.cwd(), extraComposeFiles: extra, ...(projectName ? { projectName } : {}) });
+  const fromEnv = envOverrides(env, o.composeFiles);
+  const projectName = o.projectName ?? fromEnv.projectName;
+  const { spec, warnings } = loadStack(o.file ?? 'stack.yaml', { env, cwd: o.cwd ?? process.cwd(), ...fromEnv, ...(projectName ? { projectName } : {}) });
   const runtime = new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, env);
   const paths = statePaths(spec.dir, spec.name, env);
   const journal = new Journal(paths.journal);
@@ -88,14 +89,9 @@ async function lockOrJoin(paths: ReturnType<typeof statePaths>, command: string,
 
 export async function up(options: UpOptions = {}): Promise<StackHandle> {
   const { spec, warnings, runtime, paths, emit } = context(options);
-  const missing = warnings.filter((w) => w.path.endsWith('_env'));
+  const missing = missingSecrets(warnings);
   if (missing.length) throw new UsageError(missing.map((w) => `${w.path}: ${w.message}`).join('; '), 'Set the variables in the environment or the env file.');
-  let services = options.services ?? [];
-  if (options.profile) {
-    const members = spec.profiles[options.profile];
-    if (!members) throw new UsageError(`unknown profile: ${options.profile}`, `Profiles: ${Object.keys(spec.profiles).join(', ') || 'none'}`);
-    services = [...new Set([...members, ...services])];
-  }
+  const services = withProfile(spec, options.services ?? [], options.profile);
   const lock = await lockOrJoin(paths, 'stack api up', 'up', options.signal);
   let result: UpResult;
   try {
@@ -106,11 +102,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   } finally {
     await lock?.release();
   }
-  const resolved: ResolvedService[] = [];
-  for (const name of Object.keys(result.outcome)) {
-    const info = await runtime.inspect(spec.services[name]!.composeService);
-    if (info?.state === 'running') resolved.push({ spec: spec.services[name]!, host: '127.0.0.1', ports: new Map(info.ports.map((p) => [p.containerPort, p.hostPort])) });
-  }
+  const { resolved } = await resolveServices(spec, runtime, Object.keys(result.outcome));
   const env = Object.fromEntries(connectionEnv(resolved, spec.env, options.showSecrets ?? false).map((v) => [v.name, v.value]));
   let downed = false;
   const handle: StackHandle = {
@@ -135,12 +127,7 @@ export async function down(options: StackOptions & { volumes?: boolean } = {}): 
 
 async function downStack(spec: StackSpec, runtime: DockerRuntime, paths: ReturnType<typeof statePaths>, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
   // A supervisor would heal what we stop: ask it to stop first, as `stack down` does.
-  const owner = readOwner(paths);
-  if (owner && owner.phase === 'supervising' && alive(owner.pid)) {
-    process.kill(owner.pid, 'SIGTERM');
-    const until = Date.now() + 20_000;
-    while (alive(owner.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  }
+  if (readOwner(paths)?.phase === 'supervising') await stopHolder(paths);
   const lock = await lockOrJoin(paths, 'stack api down', 'down');
   try {
     await downEngine({ spec, runtime, clock: systemClock, emit }, { volumes });

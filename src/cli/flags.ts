@@ -9,18 +9,9 @@ export function waitTimeout(flags: { waitTimeout?: string }): { waitTimeoutMs?: 
   return { waitTimeoutMs: ms };
 }
 
-/** The services a command works on: those named plus those of --profile (or STACK_PROFILE). */
-export function withProfile(spec: { profiles: Record<string, string[]> }, services: readonly string[], profile: string | undefined): string[] {
-  if (!profile) return [...services];
-  const members = spec.profiles[profile];
-  if (!members) {
-    const known = Object.keys(spec.profiles);
-    throw new UsageError(`unknown profile: ${profile}`, known.length ? `Profiles in stack.yaml: ${known.join(', ')}` : 'Declare profiles under `profiles:` in stack.yaml.');
-  }
-  return [...new Set([...members, ...services])];
-}
-
 /** The one message for names that are not services of the stack file. */
 export function unknownServices(unknown: readonly string[], known: readonly string[]): UsageError {
   return new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Known services: ${known.join(', ')}`);
 }
+
+export { withProfile } from '../config/profiles.js';

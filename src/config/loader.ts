@@ -3,7 +3,7 @@
  * Returns the spec and warnings, or throws one ConfigError holding every problem found. Never prints.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -30,6 +30,20 @@ export interface LoadOptions {
 export interface LoadedStack {
   spec: StackSpec;
   warnings: ConfigProblem[];
+}
+
+/** What the environment may change about loading: STACK_COMPOSE_FILES (separated like PATH), STACK_PROJECT_NAME. */
+export function envOverrides(env: Readonly<Record<string, string | undefined>>, composeFiles: readonly string[] = []): Pick<LoadOptions, 'extraComposeFiles' | 'projectName'> {
+  const projectName = env['STACK_PROJECT_NAME'];
+  return {
+    extraComposeFiles: [...composeFiles, ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean)],
+    ...(projectName ? { projectName } : {}),
+  };
+}
+
+/** Secrets a probe names (`*_env`) that are not set: a warning for `validate`, an error for `up`. */
+export function missingSecrets(warnings: readonly ConfigProblem[]): ConfigProblem[] {
+  return warnings.filter((w) => w.path.endsWith('_env'));
 }
 
 const SECRET_KEY = /pass(word)?|secret|token|api_?key/i;

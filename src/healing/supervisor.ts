@@ -9,6 +9,7 @@
  * Detection: the engine's event stream (die after a kill, stop or crash; reconnected when the engine comes
  * back), plus liveness probing with the service's typed probe for a service that runs but no longer answers.
  */
+import { DEFAULTS } from '../config/normalize.js';
 import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { probeContext, type GateDeps } from '../engine/gate.js';
 import { dependentsOf, planWaves } from '../graph/plan.js';
@@ -81,7 +82,7 @@ export class Supervisor {
     this.watched.set(spec.name, {
       spec,
       state: old?.state ?? 'healthy',
-      budget: new RestartBudget(spec.heal ?? DEFAULT_BUDGET, this.deps.random),
+      budget: new RestartBudget(spec.heal ?? DEFAULTS.heal, this.deps.random),
       ctx: probeContext(this.deps.spec, spec, this.deps.runtime),
       restarts: old?.restarts ?? 0,
       ownStartNano: old?.ownStartNano ?? nano(this.deps.clock.now()),
@@ -169,8 +170,13 @@ export class Supervisor {
     this.trigger(w, 'exit', `exited with code ${code}${how}`);
   }
 
+  /** Something was noticed about a running service; ignored when it is already being handled, failed or left stopped. */
   private trigger(w: Watched, trigger: 'exit' | 'stopped' | 'unhealthy', reason: string): void {
-    if (w.state !== 'healthy' && w.state !== 'degraded') return; // already being handled, failed, or left stopped
+    if (w.state !== 'healthy' && w.state !== 'degraded') return;
+    this.handle(w, trigger, reason);
+  }
+
+  private handle(w: Watched, trigger: 'exit' | 'stopped' | 'unhealthy', reason: string): void {
     const healed = w.spec.heal !== null && w.spec.heal.on.includes(trigger);
     this.emit({ type: 'detected', at: this.now(), service: w.spec.name, trigger, reason, healed });
     w.lastFailure = { reason, at: this.now() };
@@ -333,10 +339,7 @@ export class Supervisor {
           const w = this.watched.get(d)!;
           if (w.healing || w.state === 'failed' || w.state === 'stopped') return;
           const outcome = await this.restartOne(w, 'dependency', 0, signal);
-          if (outcome !== 'cancelled' && !outcome.ok) {
-            w.state = 'healthy'; // so trigger() accepts it and hands it to the healing loop
-            this.trigger(w, 'exit', outcome.reason);
-          }
+          if (outcome !== 'cancelled' && !outcome.ok) this.handle(w, 'exit', outcome.reason);
         }),
       );
     }
@@ -362,8 +365,7 @@ export class Supervisor {
         this.markDependents(name, false);
         if (withDependents || w.spec.heal?.restartDependents) await this.restartDependents(name, this.signal);
       } else {
-        w.state = 'healthy';
-        this.trigger(w, 'exit', outcome.reason);
+        this.handle(w, 'exit', outcome.reason);
       }
     }
     return results;
@@ -421,5 +423,3 @@ export class Supervisor {
     }
   }
 }
-
-const DEFAULT_BUDGET = { backoff: { initialMs: 1_000, factor: 2, maxMs: 60_000, jitter: 0 }, resetAfterMs: 300_000, maxRestarts: 5, windowMs: 600_000 };

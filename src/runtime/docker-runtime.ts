@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError } from '../errors.js';
 import type { Endpoint } from '../probes/types.js';
+import { hostFor } from './host.js';
 import { ComposeCli, detectCompose, hintFor, type ComposeProject } from './compose-cli.js';
 import type { ContainerInfo, ContainerState, PortBinding, Runtime, RuntimeEvent } from './types.js';
 
@@ -240,11 +241,6 @@ export function toRuntimeEvent(e: EngineEvent): RuntimeEvent {
   };
 }
 
-function hostFor(ip: string): string {
-  if (ip === '' || ip === '0.0.0.0') return '127.0.0.1';
-  if (ip === '::') return '::1';
-  return ip;
-}
 
 function toInfo(c: Docker.ContainerInspectInfo): ContainerInfo {
   const ports: PortBinding[] = [];

@@ -22,12 +22,20 @@ export class Journal {
     private readonly maxBytes = DEFAULT_MAX_BYTES,
   ) {}
 
+  /** This writer's idea of the file's size: read once, then counted, so an event costs one write, not a stat. */
+  private written: number | undefined;
+
   append(event: StackEvent): void {
     if (!worthJournaling(event)) return;
     const line = `${JSON.stringify({ ts: new Date(event.at).toISOString(), pid: process.pid, ...event }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`;
     try {
-      if (existsSync(this.file) && statSync(this.file).size + line.length > this.maxBytes) renameSync(this.file, this.file.replace(/\.jsonl$/, '.1.jsonl'));
+      this.written ??= this.size();
+      if (this.written + line.length > this.maxBytes) {
+        renameSync(this.file, this.file.replace(/\.jsonl$/, '.1.jsonl'));
+        this.written = 0;
+      }
       appendFileSync(this.file, line);
+      this.written += Buffer.byteLength(line);
     } catch {
       // The journal is a record, not a dependency: a full disk must not stop healing.
     }

@@ -88,6 +88,16 @@ export async function tryLock(paths: StatePaths, command: string, phase: OwnerPh
   return { acquired: false, owner: readOwner(paths) };
 }
 
+/** Asks whoever holds the lock on this host (a supervisor, an up) to stop, and waits up to `timeoutMs` for it to exit. */
+export async function stopHolder(paths: StatePaths, timeoutMs = 20_000): Promise<Owner | undefined> {
+  const owner = readOwner(paths);
+  if (!owner || owner.host !== hostname() || !alive(owner.pid)) return undefined;
+  process.kill(owner.pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(owner.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return owner;
+}
+
 export function describeOwner(owner: Owner | undefined): string {
   if (!owner) return 'another stack command';
   return `\`${owner.command}\` (pid ${owner.pid}, ${owner.phase} since ${owner.since.slice(11, 19)})`;

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setup, teardown } from '../../examples/vitest-global-setup.js';
 import { up } from '../../src/index.js';
-import { projectContainers, purge, stack } from '../support/docker.js';
+import { projectContainers, purge, RANDOM_PORTS, stack } from '../support/docker.js';
 
 const PROJECT = 'stack-test-api';
 const env: Record<string, string> = {
@@ -20,7 +20,7 @@ const env: Record<string, string> = {
   POSTGRES_USER: 'stack',
   POSTGRES_PASSWORD: 'api-test-password',
   POSTGRES_DB: 'stack',
-  ...Object.fromEntries(['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0'])),
+  ...RANDOM_PORTS,
 };
 const saved = { ...process.env };
 

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, purge } from '../support/docker.js';
+import { docker, purge, RANDOM_PORTS } from '../support/docker.js';
 
 const PROJECT = 'stack-test-healthchecks';
 const env = {
@@ -13,7 +13,7 @@ const env = {
   POSTGRES_PASSWORD: 'test-only',
   POSTGRES_DB: 'stack',
   HEALTHCHECK_INTERVAL: '1s',
-  ...Object.fromEntries(['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0'])),
+  ...RANDOM_PORTS,
 };
 const files = ['compose/docker-compose.yml', 'compose/docker-compose.local.yml', 'compose/docker-compose.healthchecks.yml'].flatMap((f) => ['-f', f]);
 const health = () =>

@@ -5,7 +5,7 @@
  * separate project name keep it clear of a developer's running stack.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectContainers, projectNetworks, projectVolumes, purge, stack, startedAt } from '../support/docker.js';
+import { projectContainers, projectNetworks, projectVolumes, purge, RANDOM_PORTS, stack, startedAt } from '../support/docker.js';
 
 const PROJECT = 'stack-test-six';
 const env = {
@@ -14,7 +14,7 @@ const env = {
   POSTGRES_USER: 'stack',
   POSTGRES_PASSWORD: 'test-only-password',
   POSTGRES_DB: 'stack',
-  ...Object.fromEntries(['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0'])),
+  ...RANDOM_PORTS,
 };
 const SERVICES = ['grafana', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis'];
 

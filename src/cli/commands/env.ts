@@ -1,6 +1,7 @@
 /** `stack env`: connection settings of the running services, for a shell, a test runner or a CI job. */
 import { appendFileSync } from 'node:fs';
-import { connectionEnv, formatEnv, type EnvFormat, type ResolvedService } from '../../connect/connection-env.js';
+import { connectionEnv, formatEnv, type EnvFormat } from '../../connect/connection-env.js';
+import { resolveServices } from '../../connect/resolve-services.js';
 import { GateFailedError, UsageError } from '../../errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { profileOf, type GlobalOptions } from '../context.js';
@@ -13,17 +14,7 @@ export async function envCommand(services: string[], o: { format: EnvFormat; sho
   const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, services, profileOf(opts, io)));
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   await ctx.runtime.ping();
-  const resolved: ResolvedService[] = [];
-  const missing: string[] = [];
-  for (const name of selected) {
-    const info = await ctx.runtime.inspect(ctx.spec.services[name]!.composeService);
-    if (info?.state !== 'running') {
-      missing.push(name);
-      continue;
-    }
-    const host = info.ports[0]?.hostIp && !['0.0.0.0', '', '::'].includes(info.ports[0].hostIp) ? info.ports[0].hostIp : '127.0.0.1';
-    resolved.push({ spec: ctx.spec.services[name]!, host, ports: new Map(info.ports.filter((p) => p.protocol === 'tcp').map((p) => [p.containerPort, p.hostPort])) });
-  }
+  const { resolved, missing } = await resolveServices(ctx.spec, ctx.runtime, selected);
   let vars;
   try {
     vars = connectionEnv(resolved, ctx.spec.env, !!o.showSecrets);

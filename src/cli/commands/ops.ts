@@ -1,5 +1,4 @@
 /** `down`, `restart`, `status`, `events` and `logs`: the commands around a running (maybe supervised) stack. */
-import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import { formatDuration } from '../../config/duration.js';
 import { down } from '../../engine/down.js';
@@ -11,27 +10,18 @@ import { restartService } from '../../healing/restart-service.js';
 import { clockTime, describeSupervisorEvent } from '../../report/format.js';
 import { summarizeHealing, type HealSummary } from '../../state/heal-summary.js';
 import type { JournalRecord } from '../../state/journal.js';
-import { alive, describeOwner, readOwner, tryLock } from '../../state/lock.js';
-import type { StatePaths } from '../../state/paths.js';
+import { alive, describeOwner, readOwner, stopHolder, tryLock } from '../../state/lock.js';
 import type { GlobalOptions } from '../context.js';
 import { clock, rendererFor } from '../wiring.js';
 import { unknownServices } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext } from '../stack-context.js';
 
-/** Asks whoever holds the lock (a supervisor, an up) to stop, and waits for it to let go. */
-async function stopHolder(paths: StatePaths, io: CliIo, quiet: boolean): Promise<void> {
-  const owner = readOwner(paths);
-  if (!owner || owner.host !== hostname() || !alive(owner.pid)) return;
-  if (!quiet) io.stderr.write(`stopping ${describeOwner(owner)}…\n`);
-  process.kill(owner.pid, 'SIGTERM');
-  const deadline = Date.now() + 20_000;
-  while (alive(owner.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-}
-
 export async function downCommand(o: { volumes?: boolean; timeout: string }, opts: GlobalOptions, io: CliIo): Promise<void> {
   const ctx = stackContext(opts, io);
-  await stopHolder(ctx.paths, io, !!opts.json);
+  const owner = readOwner(ctx.paths);
+  if (owner && alive(owner.pid) && !opts.json) io.stderr.write(`stopping ${describeOwner(owner)}…\n`);
+  await stopHolder(ctx.paths);
   const attempt = await tryLock(ctx.paths, 'stack down', 'down');
   if (!attempt.acquired) throw new BusyError(`${describeOwner(attempt.owner)} did not stop; ${ctx.spec.name} was not brought down`);
   try {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { missingSecrets } from '../../config/loader.js';
 import type { ErrorSummary, Strategy } from '../../engine/events.js';
 import { status } from '../../engine/status.js';
 import { up, type UpResult } from '../../engine/up.js';
@@ -37,8 +38,8 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   const ctx = stackContext(opts, io);
   const services = withProfile(ctx.spec, named, profileOf(opts, io));
   // A missing secret would only show up as a probe failing until its deadline: refuse now instead.
-  const missingSecrets = ctx.loaded.warnings.filter((w) => w.path.endsWith('_env'));
-  if (missingSecrets.length) throw new ConfigError(missingSecrets);
+  const missing = missingSecrets(ctx.loaded.warnings);
+  if (missing.length) throw new ConfigError(missing);
   const { unknown } = selectServices(ctx.spec.services, services);
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
 
