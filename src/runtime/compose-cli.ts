@@ -18,14 +18,14 @@ export type ComposeFlavor = 'v2' | 'v1';
  * Which compose to use. v2 answers `docker compose version` in milliseconds; v1 is found on PATH without
  * running it, because starting the Python CLI just to ask costs ~0.7 s on every `up`.
  */
-export async function detectCompose(preferred = process.env['STACK_COMPOSE']): Promise<{ flavor: ComposeFlavor; version: () => Promise<string> }> {
-  const v2 = async () => {
-    const version = (await run('docker', ['compose', 'version', '--short'])).stdout.trim();
-    return { flavor: 'v2' as const, version: async () => version };
+export async function detectCompose(preferred = process.env['STACK_COMPOSE']): Promise<ComposeFlavor> {
+  const v2 = async (): Promise<ComposeFlavor> => {
+    await run('docker', ['compose', 'version', '--short']);
+    return 'v2';
   };
-  const v1 = async () => {
+  const v1 = async (): Promise<ComposeFlavor> => {
     if (!onPath('docker-compose')) throw new Error('docker-compose is not on PATH');
-    return { flavor: 'v1' as const, version: async () => (await run('docker-compose', ['version', '--short'])).stdout.trim() };
+    return 'v1';
   };
   for (const attempt of preferred === 'v1' ? [v1, v2] : [v2, v1]) {
     try {

@@ -27,7 +27,6 @@ export function dockerFromEnv(env: Env = process.env): Docker {
 
 export class DockerRuntime implements Runtime {
   private compose?: Promise<ComposeCli>;
-  private composeVersion = async () => 'unknown';
 
   private readonly docker: Docker;
 
@@ -39,10 +38,7 @@ export class DockerRuntime implements Runtime {
   }
 
   private composeCli(): Promise<ComposeCli> {
-    this.compose ??= detectCompose(this.env['STACK_COMPOSE']).then(({ flavor, version }) => {
-      this.composeVersion = async () => `${flavor === 'v2' ? 'docker compose' : 'docker-compose'} ${await version()}`;
-      return new ComposeCli(this.project, flavor);
-    });
+    this.compose ??= detectCompose(this.env['STACK_COMPOSE']).then((flavor) => new ComposeCli(this.project, flavor));
     return this.compose;
   }
 
@@ -52,12 +48,6 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw new EngineUnreachableError(engineEndpoint(this.env), err);
     }
-  }
-
-  async describe(): Promise<{ compose: string; engine: string }> {
-    await this.composeCli();
-    const v = await this.docker.version();
-    return { compose: await this.composeVersion(), engine: `Docker Engine ${v.Version} (API ${v.ApiVersion})` };
   }
 
   async create(composeServices: readonly string[]): Promise<void> {
@@ -85,12 +75,6 @@ export class DockerRuntime implements Runtime {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;
     }
-  }
-
-  async list(): Promise<ContainerInfo[]> {
-    const found = await this.docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${this.project.name}`] } });
-    const infos = await Promise.all(found.map((c) => this.docker.getContainer(c.Id).inspect().then(toInfo, () => undefined)));
-    return infos.filter((i): i is ContainerInfo => i !== undefined);
   }
 
   private async require(service: string): Promise<Docker.Container> {

@@ -44,7 +44,6 @@ export interface Runtime {
   /** Creates networks, volumes and containers for these compose services without starting them. */
   create(composeServices: readonly string[]): Promise<void>;
   inspect(composeService: string): Promise<ContainerInfo | undefined>;
-  list(): Promise<ContainerInfo[]>;
   start(composeService: string): Promise<void>;
   stop(composeService: string, timeoutSeconds: number): Promise<void>;
   /** Removes the project's containers and networks; volumes only when asked. */
@@ -57,6 +56,4 @@ export interface Runtime {
   unpause(composeService: string): Promise<void>;
   /** Writes the container's logs (demultiplexed) to `out`; with follow, until `signal` aborts or the container ends. */
   streamLogs(composeService: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
-  /** Which compose CLI and engine are used, for reports and benchmarks. */
-  describe(): Promise<{ compose: string; engine: string }>;
 }

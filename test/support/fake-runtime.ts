@@ -68,9 +68,6 @@ export class FakeRuntime implements Runtime {
       ports: [],
     };
   }
-  async list() {
-    return (await Promise.all(Object.keys(this.scripts).map((n) => this.inspect(n)))).filter((x): x is ContainerInfo => !!x);
-  }
   async start(name: string) {
     this.calls.push(`start ${name}@${this.clock.elapsed}`);
     const err = this.scripts[name]?.startError;
@@ -156,9 +153,6 @@ export class FakeRuntime implements Runtime {
   }
   async endpoint(name: string, port: number) {
     return { host: name, port };
-  }
-  async describe() {
-    return { compose: 'fake', engine: 'fake' };
   }
 
   /** A probe runner that passes once the service's script says it is ready. */
