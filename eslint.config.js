@@ -11,5 +11,5 @@ export default tseslint.config(
       'no-console': 'error', // the engine speaks through events; only renderers write
     },
   },
-  { files: ['test/**', 'scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  { files: ['test/**', 'scripts/**', 'bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
 );

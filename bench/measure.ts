@@ -32,10 +32,18 @@ export function sh(cmd: string, args: string[], env: Record<string, string> = {}
 
 /** Removes every container, network and volume of a compose project, however it was left. */
 export function purge(project: string): void {
-  const ids = sh('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).split('\n').filter(Boolean);
+  const ids = sh('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])
+    .split('\n')
+    .filter(Boolean);
   for (let i = 0; i < ids.length; i += 50) sh('docker', ['rm', '-f', '-v', ...ids.slice(i, i + 50)]);
-  for (const n of sh('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).split('\n').filter(Boolean)) sh('docker', ['network', 'rm', n]);
-  for (const v of sh('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).split('\n').filter(Boolean)) sh('docker', ['volume', 'rm', '-f', v]);
+  for (const n of sh('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`])
+    .split('\n')
+    .filter(Boolean))
+    sh('docker', ['network', 'rm', n]);
+  for (const v of sh('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`])
+    .split('\n')
+    .filter(Boolean))
+    sh('docker', ['volume', 'rm', '-f', v]);
 }
 
 export const median = (xs: readonly number[]): number => {
@@ -53,7 +61,9 @@ export function cpuSeconds(pid: number): number {
 }
 
 export function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 

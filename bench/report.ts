@@ -42,7 +42,10 @@ export function markdown(r: BenchResults): string {
   const out: string[] = [];
   const m = r.machine;
   out.push(`## stack benchmark${r.quick ? ' (quick)' : ''} — ${r.date.slice(0, 16).replace('T', ' ')} UTC`, '');
-  out.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, Docker Engine ${m.engine}, ${m.compose}.${r.durationS ? ` Took ${r.durationS} s.` : ''}`, '');
+  out.push(
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, Docker Engine ${m.engine}, ${m.compose}.${r.durationS ? ` Took ${r.durationS} s.` : ''}`,
+    '',
+  );
   if (r.six) {
     const base = r.six.medians['stack up']!;
     out.push('### Six-service stack, from nothing to all healthy (images present)', '');
@@ -52,14 +55,23 @@ export function markdown(r: BenchResults): string {
     }
     const cp = r.six.criticalPath;
     out.push(`| critical path (floor): ${cp.path.join(' → ')} | ${s(cp.ms)} | | ${(cp.ms / base).toFixed(2)} |`, '');
-    out.push(`Each service alone, start to ready: ${Object.entries(cp.readyMs).map(([k, v]) => `${k} ${s(v)}`).join(', ')}.`);
+    out.push(
+      `Each service alone, start to ready: ${Object.entries(cp.readyMs)
+        .map(([k, v]) => `${k} ${s(v)}`)
+        .join(', ')}.`,
+    );
     out.push(`Of \`stack up\`'s time, the one compose call that creates everything took ${s(r.six.createMs)} (median).`, '');
   }
   if (r.synthetic.length) {
     out.push('### Synthetic graphs (tiny services, ready 100–500 ms after start, random DAG, seed 42)', '');
-    out.push('| services | waves | critical path | stack up (median) | of which compose create | overhead | per service | plan in-process | `stack plan` process |', '|---|---|---|---|---|---|---|---|---|');
+    out.push(
+      '| services | waves | critical path | stack up (median) | of which compose create | overhead | per service | plan in-process | `stack plan` process |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const g of r.synthetic) {
-      out.push(`| ${g.services} | ${g.waves} | ${s(g.criticalPathMs)} | ${s(g.medianUpMs)} | ${s(g.createMs)} | ${s(g.overheadMs)} | ${g.overheadPerServiceMs.toFixed(0)} ms | ${g.planInProcessUs.toFixed(0)} µs | ${g.planCliMs.toFixed(0)} ms |`);
+      out.push(
+        `| ${g.services} | ${g.waves} | ${s(g.criticalPathMs)} | ${s(g.medianUpMs)} | ${s(g.createMs)} | ${s(g.overheadMs)} | ${g.overheadPerServiceMs.toFixed(0)} ms | ${g.planInProcessUs.toFixed(0)} µs | ${g.planCliMs.toFixed(0)} ms |`,
+      );
     }
     out.push('');
   }
@@ -67,7 +79,10 @@ export function markdown(r: BenchResults): string {
     const v = r.supervision;
     out.push(`### Supervision: ${v.services} services, liveness probe every 1 s, ${v.seconds} s`, '');
     out.push('| supervisor CPU | RSS median / max | crash detection (median of ' + v.kills + ') | crash to healthy again (median) |', '|---|---|---|---|');
-    out.push(`| ${v.cpuPercent.toFixed(1)} % of one core | ${v.rssMiB.median.toFixed(0)} / ${v.rssMiB.max.toFixed(0)} MiB | ${v.detectionMs.median.toFixed(0)} ms | ${s(v.recoveryMs.median)} (backoff 1 s ±20% included) |`, '');
+    out.push(
+      `| ${v.cpuPercent.toFixed(1)} % of one core | ${v.rssMiB.median.toFixed(0)} / ${v.rssMiB.max.toFixed(0)} MiB | ${v.detectionMs.median.toFixed(0)} ms | ${s(v.recoveryMs.median)} (backoff 1 s ±20% included) |`,
+      '',
+    );
   }
   if (r.status.length) {
     out.push('### `stack status --json`, process start to exit (median)', '');

@@ -73,7 +73,9 @@ async function composeUp(intervalS: number): Promise<number> {
   if (r.code !== 0) throw new Error(`compose up failed: ${r.stderr.slice(-500)}`);
   const deadline = begin + 5 * MIN;
   for (;;) {
-    const states = sh('docker', ['ps', '--filter', `label=com.docker.compose.project=${SIX}`, '--format', '{{.Status}}']).split('\n').filter(Boolean);
+    const states = sh('docker', ['ps', '--filter', `label=com.docker.compose.project=${SIX}`, '--format', '{{.Status}}'])
+      .split('\n')
+      .filter(Boolean);
     if (states.length === 6 && states.every((s) => s.includes('(healthy)'))) return Date.now() - begin;
     if (Date.now() > deadline) throw new Error('compose: not all healthy within 5 minutes');
     await sleep(100);

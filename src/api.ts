@@ -13,12 +13,12 @@ import { resolveServices } from './connect/resolve-services.js';
 import { envOverrides, loadStack, missingSecrets } from './config/loader.js';
 import { withProfile } from './config/profiles.js';
 import type { StackSpec } from './config/types.js';
-import { systemClock } from './engine/clock.js';
+import { systemClock } from './core/clock.js';
 import { down as downEngine } from './engine/down.js';
-import type { StackEvent, Strategy } from './engine/events.js';
+import type { StackEvent, Strategy } from './core/events.js';
 import { status as statusEngine, type StackStatus } from './engine/status.js';
 import { up as upEngine, type UpResult } from './engine/up.js';
-import { BusyError, UsageError } from './errors.js';
+import { BusyError, UsageError } from './core/errors.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { Journal } from './state/journal.js';
 import { alive, describeOwner, readOwner, stopHolder, tryLock, type HeldLock, type OwnerPhase } from './state/lock.js';
@@ -97,7 +97,12 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   try {
     result = await upEngine(
       { spec, runtime, clock: systemClock, emit },
-      { services, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }) },
+      {
+        services,
+        ...(options.strategy ? { strategy: options.strategy } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+      },
     );
   } finally {
     await lock?.release();
@@ -125,7 +130,13 @@ export async function down(options: StackOptions & { volumes?: boolean } = {}): 
   await downStack(spec, runtime, paths, emit, options.volumes ?? false);
 }
 
-async function downStack(spec: StackSpec, runtime: DockerRuntime, paths: ReturnType<typeof statePaths>, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
+async function downStack(
+  spec: StackSpec,
+  runtime: DockerRuntime,
+  paths: ReturnType<typeof statePaths>,
+  emit: (e: StackEvent) => void,
+  volumes: boolean,
+): Promise<void> {
   // A supervisor would heal what we stop: ask it to stop first, as `stack down` does.
   if (readOwner(paths)?.phase === 'supervising') await stopHolder(paths);
   const lock = await lockOrJoin(paths, 'stack api down', 'down');

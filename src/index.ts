@@ -9,6 +9,6 @@ export { planWaves, selectServices, stopOrder, criticalPath } from './graph/plan
 export { renderGraph, type GraphFormat } from './graph/render.js';
 export type { UpResult } from './engine/up.js';
 export type { StackStatus, ServiceStatus } from './engine/status.js';
-export type { StackEvent, SupervisorEvent, FailureReport, ServiceState, Strategy } from './engine/events.js';
+export type { StackEvent, SupervisorEvent, FailureReport, ServiceState, Strategy } from './core/events.js';
 export { connectionEnv, type ConnectionVar } from './connect/connection-env.js';
-export * from './errors.js';
+export * from './core/errors.js';

@@ -39,22 +39,31 @@ const checks = {
   prometheus: () => httpOk(`${PROMETHEUS_URL}/-/ready`),
 };
 
-http.createServer(async (req, res) => {
-  if (req.url === '/health') {
-    healthChecks++;
-    const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => {
-      try { await check(); return [name, 'ok']; } catch (err) { return [name, String(err?.message ?? err)]; }
-    }));
-    const ok = results.every(([, r]) => r === 'ok');
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    return res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', checks: Object.fromEntries(results) }));
-  }
-  if (req.url === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    return res.end(`# TYPE rag_health_checks_total counter\nrag_health_checks_total ${healthChecks}\n`);
-  }
-  res.writeHead(404);
-  res.end('not found');
-}).listen(PORT, '0.0.0.0', () => console.log(`rag-server listening on :${PORT}`));
+http
+  .createServer(async (req, res) => {
+    if (req.url === '/health') {
+      healthChecks++;
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await check();
+            return [name, 'ok'];
+          } catch (err) {
+            return [name, String(err?.message ?? err)];
+          }
+        }),
+      );
+      const ok = results.every(([, r]) => r === 'ok');
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', checks: Object.fromEntries(results) }));
+    }
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return res.end(`# TYPE rag_health_checks_total counter\nrag_health_checks_total ${healthChecks}\n`);
+    }
+    res.writeHead(404);
+    res.end('not found');
+  })
+  .listen(PORT, '0.0.0.0', () => console.log(`rag-server listening on :${PORT}`));
 
 process.on('SIGTERM', () => process.exit(0));

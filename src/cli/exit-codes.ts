@@ -1,5 +1,5 @@
 /** The one place errors become exit codes. Documented in the README; scripts and CI rely on them. */
-import { StackError, type StackErrorCode } from '../errors.js';
+import { StackError, type StackErrorCode } from '../core/errors.js';
 
 export const EXIT = {
   OK: 0,

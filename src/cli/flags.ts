@@ -1,6 +1,6 @@
 /** Flag values shared by several commands. */
 import { parseDuration } from '../config/duration.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export function waitTimeout(flags: { waitTimeout?: string }): { waitTimeoutMs?: number } {
   if (flags.waitTimeout === undefined) return {};

@@ -2,10 +2,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { formatProblem } from '../config/problems.js';
+import { formatProblem } from '../core/problems.js';
 import type { EnvFormat } from '../connect/connection-env.js';
-import type { Strategy } from '../engine/events.js';
-import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../errors.js';
+import type { Strategy } from '../core/events.js';
+import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../core/errors.js';
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
 import type { UpFlags } from './commands/up.js';
@@ -50,7 +50,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       const { spec, warnings } = load(opts, io);
       const waves = planWaves(spec.services);
       if (opts.json) {
-        io.stdout.write(`${JSON.stringify({ ok: true, file: spec.file, services: Object.keys(spec.services).length, waves: waves.length, problems: [], warnings })}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ ok: true, file: spec.file, services: Object.keys(spec.services).length, waves: waves.length, problems: [], warnings })}\n`,
+        );
         return;
       }
       for (const w of warnings) io.stderr.write(`warning: ${formatProblem(w)}\n`);
@@ -69,12 +71,18 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       const waves = planWaves(spec.services, selected);
       const dependencies = Object.fromEntries(selected.map((n) => [n, spec.services[n]!.dependsOn]));
       if (opts.json) {
-        io.stdout.write(`${JSON.stringify({ name: spec.name, file: spec.file, strategy: o.strategy, services: selected, waves, stopOrder: stopOrder(waves), dependencies })}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ name: spec.name, file: spec.file, strategy: o.strategy, services: selected, waves, stopOrder: stopOrder(waves), dependencies })}\n`,
+        );
         return;
       }
       io.stdout.write(`plan for ${spec.name} (${relative(io.cwd, spec.file) || spec.file}), strategy ${o.strategy}:\n`);
       waves.forEach((w, i) => io.stdout.write(`  wave ${i}: ${w.map((n) => label(n, dependencies[n]!)).join(', ')}\n`));
-      io.stdout.write(`stop order (down): ${stopOrder(waves).map((w) => w.join(', ')).join(' → ')}\n`);
+      io.stdout.write(
+        `stop order (down): ${stopOrder(waves)
+          .map((w) => w.join(', '))
+          .join(' → ')}\n`,
+      );
     });
 
   program
@@ -91,14 +99,24 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   program
     .command('env [services...]')
     .description('connection settings of the running services with their resolved host ports (REDIS_URL, DATABASE_URL, …)')
-    .addOption(new Option('--format <format>', 'dotenv, json, or github (appends to $GITHUB_ENV, masking secrets)').choices(['dotenv', 'json', 'github']).default('dotenv'))
+    .addOption(
+      new Option('--format <format>', 'dotenv, json, or github (appends to $GITHUB_ENV, masking secrets)')
+        .choices(['dotenv', 'json', 'github'])
+        .default('dotenv'),
+    )
     .option('--show-secrets', 'include passwords and API keys (left out otherwise)')
-    .action(async (services: string[], o: { format: EnvFormat; showSecrets?: boolean }, cmd: Command) => (await import('./commands/env.js')).envCommand(services, o, globals(cmd), io));
+    .action(async (services: string[], o: { format: EnvFormat; showSecrets?: boolean }, cmd: Command) =>
+      (await import('./commands/env.js')).envCommand(services, o, globals(cmd), io),
+    );
 
   program
     .command('up [services...]')
     .description('start the services (and their dependencies) and return when all are healthy')
-    .addOption(new Option('--strategy <strategy>', 'eager: each service as soon as its own dependencies are ready; waves: wave by wave').choices(['eager', 'waves']).default('eager'))
+    .addOption(
+      new Option('--strategy <strategy>', 'eager: each service as soon as its own dependencies are ready; waves: wave by wave')
+        .choices(['eager', 'waves'])
+        .default('eager'),
+    )
     .option('--watch', 'then supervise in the foreground: heal crashed or unhealthy services until Ctrl-C')
     .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
     .option('--wait-timeout <duration>', 'fail unless everything is healthy this long after up began (seconds or 90s, 2m)')
@@ -123,7 +141,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('internal: the background supervisor behind `up --detach`')
     .addOption(new Option('--strategy <strategy>').choices(['eager', 'waves']).default('eager'))
     .option('--wait-timeout <duration>')
-    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) => setExit(await (await import('./commands/supervise.js')).superviseChild(services, o, globals(cmd), io)));
+    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) =>
+      setExit(await (await import('./commands/supervise.js')).superviseChild(services, o, globals(cmd), io)),
+    );
 
   program
     .command('down')
@@ -136,7 +156,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('restart <services...>')
     .description('restart services through their health gate (closes an open breaker); via the supervisor when one runs')
     .option('--with-dependents', 'then restart their dependents in dependency order')
-    .action(async (services: string[], o: { withDependents?: boolean }, cmd: Command) => (await import('./commands/ops.js')).restartCommand(services, o, globals(cmd), io));
+    .action(async (services: string[], o: { withDependents?: boolean }, cmd: Command) =>
+      (await import('./commands/ops.js')).restartCommand(services, o, globals(cmd), io),
+    );
 
   program
     .command('status')
@@ -149,14 +171,18 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('events [service]')
     .description('the journal: every state change, probe failure, restart, backoff and breaker transition')
     .option('--follow', 'keep printing new events until Ctrl-C')
-    .action(async (service: string | undefined, o: { follow?: boolean }, cmd: Command) => (await import('./commands/ops.js')).eventsCommand(service, o, globals(cmd), io));
+    .action(async (service: string | undefined, o: { follow?: boolean }, cmd: Command) =>
+      (await import('./commands/ops.js')).eventsCommand(service, o, globals(cmd), io),
+    );
 
   program
     .command('logs <service>')
     .description("the service's container logs")
     .option('--follow', 'keep printing until Ctrl-C')
     .option('-n, --tail <lines>', 'lines from the end', '100')
-    .action(async (service: string, o: { follow?: boolean; tail: string }, cmd: Command) => (await import('./commands/ops.js')).logsCommand(service, o, globals(cmd), io));
+    .action(async (service: string, o: { follow?: boolean; tail: string }, cmd: Command) =>
+      (await import('./commands/ops.js')).logsCommand(service, o, globals(cmd), io),
+    );
 
   return program;
 }
@@ -164,7 +190,6 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 function label(name: string, deps: { service: string; condition: string }[]): string {
   return deps.length ? `${name} (after ${deps.map((d) => `${d.service}${d.condition === 'healthy' ? '' : ` ${d.condition}`}`).join(', ')})` : name;
 }
-
 
 function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {
   if (err instanceof CommanderError) {
@@ -177,7 +202,9 @@ function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {
       if (!printed) io.stdout.write(`${JSON.stringify({ ok: false, error: errorJson(err), problems: err.problems, warnings: err.warnings })}\n`);
     } else {
       for (const p of err.problems) io.stderr.write(`✖ ${formatProblem(p)}\n`);
-      io.stderr.write(`${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; fix ${err.problems.length === 1 ? 'it' : 'them'} and run \`stack validate\` again\n`);
+      io.stderr.write(
+        `${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}; fix ${err.problems.length === 1 ? 'it' : 'them'} and run \`stack validate\` again\n`,
+      );
     }
     return EXIT.CONFIG_INVALID;
   }
@@ -192,7 +219,9 @@ function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {
     }
     return exitCodeFor(err.code);
   }
-  io.stderr.write(`✖ internal error: ${(err as Error)?.message ?? String(err)}\n  This is a bug in stack; please report it with the output of the same command run with --debug.\n`);
+  io.stderr.write(
+    `✖ internal error: ${(err as Error)?.message ?? String(err)}\n  This is a bug in stack; please report it with the output of the same command run with --debug.\n`,
+  );
   io.stderr.write(`${(err as Error)?.stack ?? ''}\n`); // a bug: the stack is what a report needs
   return EXIT.INTERNAL;
 }

@@ -1,7 +1,7 @@
 /** Everything a command that touches the stack needs, built once: spec, runtime, state paths, journal. */
 import type { LoadedStack } from '../config/loader.js';
 import type { StackSpec } from '../config/types.js';
-import type { Emit } from '../engine/events.js';
+import type { Emit } from '../core/events.js';
 import type { Renderer } from '../report/renderer.js';
 import type { DockerRuntime } from '../runtime/docker-runtime.js';
 import { Journal } from '../state/journal.js';

@@ -1,6 +1,6 @@
 /** The real runtime, clock and renderer for commands that touch Docker (loaded only by those commands). */
 import type { LoadedStack } from '../config/loader.js';
-import { systemClock } from '../engine/clock.js';
+import { systemClock } from '../core/clock.js';
 import { JsonRenderer } from '../report/json-renderer.js';
 import { PlainRenderer } from '../report/plain-renderer.js';
 import type { Renderer } from '../report/renderer.js';
@@ -22,4 +22,3 @@ export function rendererFor(opts: GlobalOptions, io: CliIo): Renderer {
   const interactive = io.stdout.isTTY === true && !io.env['CI'] && io.env['TERM'] !== 'dumb';
   return interactive ? new TtyRenderer(io.stdout) : new PlainRenderer(io.stdout);
 }
-

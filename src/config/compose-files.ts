@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { ConfigProblem } from './problems.js';
+import type { ConfigProblem } from '../core/problems.js';
 
 export interface ComposeServices {
   /** Service names across all files (later files may add services). */

@@ -7,11 +7,11 @@ import { delimiter, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { readComposeServices } from './compose-files.js';
 import { locate } from './locate.js';
 import { normalizeServices } from './normalize.js';
-import { pathToString, type ConfigProblem } from './problems.js';
+import { pathToString, type ConfigProblem } from '../core/problems.js';
 import { stackFileSchema, type StackFile } from './schema.js';
 import type { StackSpec } from './types.js';
 import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
@@ -33,7 +33,10 @@ export interface LoadedStack {
 }
 
 /** What the environment may change about loading: STACK_COMPOSE_FILES (separated like PATH), STACK_PROJECT_NAME. */
-export function envOverrides(env: Readonly<Record<string, string | undefined>>, composeFiles: readonly string[] = []): Pick<LoadOptions, 'extraComposeFiles' | 'projectName'> {
+export function envOverrides(
+  env: Readonly<Record<string, string | undefined>>,
+  composeFiles: readonly string[] = [],
+): Pick<LoadOptions, 'extraComposeFiles' | 'projectName'> {
   const projectName = env['STACK_PROJECT_NAME'];
   return {
     extraComposeFiles: [...composeFiles, ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean)],
@@ -89,10 +92,11 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     const graphProblems = salvaged
       ? [
           ...readComposeServices(salvaged.composeFiles, shown, cwd).problems,
-          ...runValidators(
-            { spec: salvaged, composeServices: readComposeServices(salvaged.composeFiles, shown, cwd).services, problem: (p, m) => at(p, m) },
-            [unknownDependencies, noCycles, composeServicesExist],
-          ).errors,
+          ...runValidators({ spec: salvaged, composeServices: readComposeServices(salvaged.composeFiles, shown, cwd).services, problem: (p, m) => at(p, m) }, [
+            unknownDependencies,
+            noCycles,
+            composeServicesExist,
+          ]).errors,
         ]
       : [];
     const schema = parsed.error.issues.flatMap((issue) => schemaProblems(issue, at, doc));
@@ -130,11 +134,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
 }
 
 /** One zod issue → problems with positions; unknown keys point at each key, with a hint for secrets. */
-function schemaProblems(
-  issue: z.core.$ZodIssue,
-  at: (p: readonly PropertyKey[], m: string, atKey?: boolean) => ConfigProblem,
-  doc: Document,
-): ConfigProblem[] {
+function schemaProblems(issue: z.core.$ZodIssue, at: (p: readonly PropertyKey[], m: string, atKey?: boolean) => ConfigProblem, doc: Document): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) =>
       at(
@@ -152,7 +152,12 @@ function schemaProblems(
     return [at(issue.path, `${shownValue}is not a probe type (use tcp, http, redis, postgres, qdrant, prometheus, grafana, exec or docker)`)];
   }
   if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
-    return [at([...issue.path, 'type'], `${shownValue ? '' : 'missing; '}probe type must be one of tcp, http, redis, postgres, qdrant, prometheus, grafana, exec, docker`)];
+    return [
+      at(
+        [...issue.path, 'type'],
+        `${shownValue ? '' : 'missing; '}probe type must be one of tcp, http, redis, postgres, qdrant, prometheus, grafana, exec, docker`,
+      ),
+    ];
   }
   if (issue.code === 'invalid_type' && value === undefined) return [at(issue.path, `is required (${issue.expected})`)];
   return [at(issue.path, `${shownValue}${issue.message}`)];

@@ -46,9 +46,7 @@ export function normalizeServices(file: StackFile): Record<string, ServiceSpec> 
   const services: Record<string, ServiceSpec> = {};
   for (const [name, raw] of Object.entries(file.services)) {
     const dependsOn: DependencySpec[] = (raw.depends_on ?? []).map((d) =>
-      typeof d === 'string'
-        ? { service: d, condition: defaultCondition(d) }
-        : { service: d.service, condition: d.condition ?? defaultCondition(d.service) },
+      typeof d === 'string' ? { service: d, condition: defaultCondition(d) } : { service: d.service, condition: d.condition ?? defaultCondition(d.service) },
     );
     const probeSpec = raw.probe ? probe(raw.probe, baseTiming) : undefined;
     services[name] = {

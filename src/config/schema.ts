@@ -36,7 +36,10 @@ const httpProbe = z.strictObject({
   method: z.enum(['GET', 'HEAD']).optional(),
   expect: z
     .strictObject({
-      status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('Accepted status code(s); default any 2xx.'),
+      status: z
+        .union([z.number().int(), z.array(z.number().int()).min(1)])
+        .optional()
+        .describe('Accepted status code(s); default any 2xx.'),
       body_contains: z.string().optional(),
       json: z.record(z.string(), z.unknown()).optional().describe('The JSON body must contain these keys with these values (deep subset match).'),
     })
@@ -89,10 +92,7 @@ export const probeSchema = z.discriminatedUnion('type', [
 export const CONDITIONS = ['healthy', 'started', 'completed'] as const;
 
 const serviceName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { message: 'is not a valid service name' });
-const dependency = z.union([
-  serviceName,
-  z.strictObject({ service: serviceName, condition: z.enum(CONDITIONS).optional() }),
-]);
+const dependency = z.union([serviceName, z.strictObject({ service: serviceName, condition: z.enum(CONDITIONS).optional() })]);
 
 export const HEAL_TRIGGERS = ['exit', 'stopped', 'unhealthy'] as const;
 
@@ -128,23 +128,29 @@ export const serviceSchema = z.strictObject({
   depends_on: z.array(dependency).optional(),
   probe: probeSchema.optional(),
   startup_timeout: duration.optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
-  heal: z.union([healSchema, z.literal(false)]).optional().describe('Overrides defaults.heal for this service; false: never heal it.'),
+  heal: z
+    .union([healSchema, z.literal(false)])
+    .optional()
+    .describe('Overrides defaults.heal for this service; false: never heal it.'),
   exports: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), z.string())
     .optional()
-    .describe('Connection settings `stack env` prints, as templates: ${host}, ${port} (the probe port, published), ${port:8080}. Default by probe type (REDIS_URL, DATABASE_URL, QDRANT_URL, …).'),
+    .describe(
+      'Connection settings `stack env` prints, as templates: ${host}, ${port} (the probe port, published), ${port:8080}. Default by probe type (REDIS_URL, DATABASE_URL, QDRANT_URL, …).',
+    ),
 });
 
 export const stackFileSchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1),
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'must be lowercase letters, digits, - and _ (it is the compose project name)' }),
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'must be lowercase letters, digits, - and _ (it is the compose project name)' }),
   compose: z.strictObject({
     files: z.array(z.string()).min(1).describe('Compose files, relative to stack.yaml.'),
   }),
-  env_file: z.union([z.string(), z.array(z.string())]).optional().describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
+  env_file: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
   defaults: z
     .strictObject({
       startup_timeout: duration.optional(),

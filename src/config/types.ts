@@ -21,7 +21,9 @@ export type ProbeSpec = WithoutTiming<RawProbe> extends infer P ? (P extends unk
 export type ProbeType = ProbeSpec['type'];
 export type ProbeOf<T extends ProbeType> = Extract<ProbeSpec, { type: T }>;
 
-export type HealTrigger = 'exit' | 'stopped' | 'unhealthy';
+import type { HealTrigger } from '../core/events.js';
+
+export type { HealTrigger };
 
 export interface HealPolicy {
   on: HealTrigger[];

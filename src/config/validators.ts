@@ -3,7 +3,7 @@
  * returning problems; the loader runs them all so several problems are reported together.
  */
 import { findCycles } from '../graph/cycles.js';
-import type { ConfigProblem } from './problems.js';
+import type { ConfigProblem } from '../core/problems.js';
 import type { StackSpec } from './types.js';
 
 export interface ValidationContext {
@@ -20,8 +20,7 @@ export interface ValidationResult {
 
 type Validator = (ctx: ValidationContext) => Partial<ValidationResult>;
 
-const dependencyIndex = (ctx: ValidationContext, name: string, dep: string) =>
-  ctx.spec.services[name]!.dependsOn.findIndex((d) => d.service === dep);
+const dependencyIndex = (ctx: ValidationContext, name: string, dep: string) => ctx.spec.services[name]!.dependsOn.findIndex((d) => d.service === dep);
 
 export const unknownDependencies: Validator = (ctx) => ({
   errors: Object.values(ctx.spec.services).flatMap((s) =>
@@ -38,10 +37,7 @@ export const unknownDependencies: Validator = (ctx) => ({
 
 export const noCycles: Validator = (ctx) => ({
   errors: findCycles(ctx.spec.services).map((cycle) =>
-    ctx.problem(
-      ['services', cycle[0]!, 'depends_on'],
-      `dependency cycle ${[...cycle, cycle[0]].join(' → ')}; remove one of these depends_on entries`,
-    ),
+    ctx.problem(['services', cycle[0]!, 'depends_on'], `dependency cycle ${[...cycle, cycle[0]].join(' → ')}; remove one of these depends_on entries`),
   ),
 });
 
@@ -84,12 +80,21 @@ export const envReferencesSet: Validator = (ctx) => ({
 export const profilesNameServices: Validator = (ctx) => ({
   errors: Object.entries(ctx.spec.profiles).flatMap(([profile, names]) =>
     names.flatMap((n, i) =>
-      n in ctx.spec.services ? [] : [ctx.problem(['profiles', profile, i], `"${n}" is not a service in this file (known: ${Object.keys(ctx.spec.services).join(', ')})`)],
+      n in ctx.spec.services
+        ? []
+        : [ctx.problem(['profiles', profile, i], `"${n}" is not a service in this file (known: ${Object.keys(ctx.spec.services).join(', ')})`)],
     ),
   ),
 });
 
-export const VALIDATORS: readonly Validator[] = [unknownDependencies, noCycles, composeServicesExist, healthyNeedsProbe, profilesNameServices, envReferencesSet];
+export const VALIDATORS: readonly Validator[] = [
+  unknownDependencies,
+  noCycles,
+  composeServicesExist,
+  healthyNeedsProbe,
+  profilesNameServices,
+  envReferencesSet,
+];
 
 export function runValidators(ctx: ValidationContext, validators: readonly Validator[] = VALIDATORS): ValidationResult {
   const results = validators.map((v) => v(ctx));

@@ -71,7 +71,11 @@ export function connectionEnv(services: readonly ResolvedService[], env: Readonl
         const user = probe.user_env ? (env[probe.user_env] ?? 'postgres') : (probe.user ?? 'postgres');
         const database = probe.database_env ? (env[probe.database_env] ?? user) : (probe.database ?? user);
         const password = secret(probe.password_env);
-        add(urlName, `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@${at}/${encodeURIComponent(database)}`, !!password);
+        add(
+          urlName,
+          `postgres://${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@${at}/${encodeURIComponent(database)}`,
+          !!password,
+        );
         break;
       }
       case 'qdrant': {

@@ -4,7 +4,11 @@ import { hostFor } from '../runtime/host.js';
 import type { Runtime } from '../runtime/types.js';
 import type { ResolvedService } from './connection-env.js';
 
-export async function resolveServices(spec: StackSpec, runtime: Pick<Runtime, 'inspect'>, names: readonly string[]): Promise<{ resolved: ResolvedService[]; missing: string[] }> {
+export async function resolveServices(
+  spec: StackSpec,
+  runtime: Pick<Runtime, 'inspect'>,
+  names: readonly string[],
+): Promise<{ resolved: ResolvedService[]; missing: string[] }> {
   const resolved: ResolvedService[] = [];
   const missing: string[] = [];
   for (const name of names) {

@@ -2,8 +2,8 @@
 import type { StackSpec } from '../config/types.js';
 import { planWaves, stopOrder } from '../graph/plan.js';
 import type { Runtime } from '../runtime/types.js';
-import type { Clock } from './clock.js';
-import type { Emit } from './events.js';
+import type { Clock } from '../core/clock.js';
+import type { Emit } from '../core/events.js';
 
 export interface DownOptions {
   volumes?: boolean;
@@ -11,7 +11,10 @@ export interface DownOptions {
   timeoutSeconds?: number;
 }
 
-export async function down(deps: { spec: StackSpec; runtime: Runtime; clock: Clock; emit: Emit }, options: DownOptions = {}): Promise<{ durationMs: number; order: string[][] }> {
+export async function down(
+  deps: { spec: StackSpec; runtime: Runtime; clock: Clock; emit: Emit },
+  options: DownOptions = {},
+): Promise<{ durationMs: number; order: string[][] }> {
   const { spec, runtime, clock, emit } = deps;
   const begin = clock.now();
   await runtime.ping();

@@ -8,8 +8,8 @@ import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { runProbe, type ContextWithoutSignal } from '../probes/run-probe.js';
 import type { Endpoint, ProbeResult } from '../probes/types.js';
 import type { Runtime } from '../runtime/types.js';
-import type { Clock } from './clock.js';
-import type { Emit, FailureReport } from './events.js';
+import type { Clock } from '../core/clock.js';
+import type { Emit, FailureReport } from '../core/events.js';
 
 export type ProbeRunner = (probe: ProbeSpec, ctx: ContextWithoutSignal, clock: Clock, signal?: AbortSignal) => Promise<ProbeResult>;
 

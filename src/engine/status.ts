@@ -2,7 +2,7 @@
 import type { StackSpec } from '../config/types.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ContainerState, Runtime } from '../runtime/types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { defaultProbeRunner, probeContext, type ProbeRunner } from './gate.js';
 
 export type Health = 'healthy' | 'unhealthy' | 'no-probe' | 'unknown';

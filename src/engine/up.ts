@@ -4,11 +4,11 @@
  * one on its probe. Emits events; throws a typed error when the selected services are not all healthy.
  */
 import type { ServiceSpec, StackSpec } from '../config/types.js';
-import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError, type StackError } from '../errors.js';
+import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError, type StackError } from '../core/errors.js';
 import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
 import type { Runtime } from '../runtime/types.js';
-import type { Clock } from './clock.js';
-import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from './events.js';
+import type { Clock } from '../core/clock.js';
+import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from '../core/events.js';
 import { deadlineOf, defaultProbeRunner, failureReport, gate, probeContext, type ProbeRunner } from './gate.js';
 
 /** Services per compose create call (see the comment where batches are made). */
@@ -70,11 +70,15 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   const strategy = options.strategy ?? 'eager';
   const signal = options.signal ?? new AbortController().signal;
   const begin = clock.now();
-  const cap = options.waitTimeoutMs === undefined ? undefined : { at: begin + options.waitTimeoutMs, label: `--wait-timeout of ${options.waitTimeoutMs / 1000}s` };
+  const cap =
+    options.waitTimeoutMs === undefined ? undefined : { at: begin + options.waitTimeoutMs, label: `--wait-timeout of ${options.waitTimeoutMs / 1000}s` };
 
   const { selected, unknown } = selectServices(spec.services, options.services ?? []);
   if (unknown.length > 0) {
-    throw new UsageError(`unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `Services in ${spec.file}: ${Object.keys(spec.services).join(', ')}`);
+    throw new UsageError(
+      `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      `Services in ${spec.file}: ${Object.keys(spec.services).join(', ')}`,
+    );
   }
   const waves = planWaves(spec.services, selected);
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
@@ -106,13 +110,9 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   // With one batch (up to CREATE_BATCH services) nothing starts before everything is created, as before.
   if (batches.length === 1 && !(await created[0])) throw createError;
 
-  const tracks = new Map<string, Track>(
-    selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]),
-  );
+  const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();
-  const needsCompletion = new Set(
-    selected.flatMap((n) => spec.services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)),
-  );
+  const needsCompletion = new Set(selected.flatMap((n) => spec.services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)));
   const setState = (name: string, state: ServiceState, detail?: string, sinceStartMs?: number) => {
     const t = tracks.get(name)!;
     t.state = state;
@@ -206,7 +206,16 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
       const info = await runtime.inspect(s.composeService);
       if (info && (info.state === 'exited' || info.state === 'dead')) {
         if (info.exitCode === 0) return { ok: true as const };
-        return { ok: false as const, report: await failureReport({ runtime, clock }, s, 'completed-nonzero', `exited with code ${info.exitCode}; dependents wait for it to complete successfully`, startedAt) };
+        return {
+          ok: false as const,
+          report: await failureReport(
+            { runtime, clock },
+            s,
+            'completed-nonzero',
+            `exited with code ${info.exitCode}; dependents wait for it to complete successfully`,
+            startedAt,
+          ),
+        };
       }
       const deadline = deadlineOf(s, startedAt, cap);
       if (clock.now() >= deadline.at) {
@@ -235,7 +244,14 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   );
   const durationMs = clock.now() - begin;
   const error = upError();
-  emit({ type: 'done', at: clock.now(), ok: !error, durationMs, outcome, ...(error ? { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } } : {}) });
+  emit({
+    type: 'done',
+    at: clock.now(),
+    ok: !error,
+    durationMs,
+    outcome,
+    ...(error ? { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } } : {}),
+  });
   if (error) throw error;
   return { durationMs, waves, outcome };
 

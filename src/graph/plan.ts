@@ -7,10 +7,7 @@ import { alg, buildGraph, type GraphInput } from './dependency-graph.js';
 export type Waves = string[][];
 
 /** The named services and everything they transitively depend on. Unknown names are returned as `unknown`. */
-export function selectServices(
-  services: Readonly<Record<string, GraphInput>>,
-  requested: readonly string[],
-): { selected: string[]; unknown: string[] } {
+export function selectServices(services: Readonly<Record<string, GraphInput>>, requested: readonly string[]): { selected: string[]; unknown: string[] } {
   if (requested.length === 0) return { selected: Object.keys(services).sort(), unknown: [] };
   const unknown = requested.filter((r) => !(r in services));
   const selected = new Set<string>();
@@ -60,10 +57,7 @@ export function dependentsOf(services: Readonly<Record<string, GraphInput>>, nam
 }
 
 /** Longest chain of services, weighted by each service's time to ready: the floor for any `up`. */
-export function criticalPath(
-  services: Readonly<Record<string, GraphInput>>,
-  readyMs: Readonly<Record<string, number>>,
-): { path: string[]; ms: number } {
+export function criticalPath(services: Readonly<Record<string, GraphInput>>, readyMs: Readonly<Record<string, number>>): { path: string[]; ms: number } {
   const g = buildGraph(services);
   const best = new Map<string, { ms: number; path: string[] }>();
   for (const name of alg.topsort(g).reverse()) {

@@ -13,32 +13,46 @@ const id = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 export function renderGraph(services: Readonly<Record<string, GraphService>>, format: GraphFormat, subset?: readonly string[]): string {
   const waves = planWaves(services, subset);
   const names = waves.flat();
-  const edges = names.flatMap((n) => services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition })));
+  const edges = names.flatMap((n) =>
+    services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition })),
+  );
   const label = (n: string) => `${n}${services[n]!.probe ? ` (${services[n]!.probe!.type})` : ''}`;
   const edgeLabel = (c: string) => (c === 'healthy' ? '' : c);
   switch (format) {
     case 'mermaid':
-      return [
-        'graph BT',
-        ...names.map((n) => `  ${id(n)}["${label(n)}"]`),
-        // An arrow points from a service to what it depends on; bottom-to-top reads as start order.
-        ...edges.map((e) => `  ${id(e.from)} -->${edgeLabel(e.condition) ? `|${e.condition}|` : ''} ${id(e.to)}`),
-      ].join('\n') + '\n';
+      return (
+        [
+          'graph BT',
+          ...names.map((n) => `  ${id(n)}["${label(n)}"]`),
+          // An arrow points from a service to what it depends on; bottom-to-top reads as start order.
+          ...edges.map((e) => `  ${id(e.from)} -->${edgeLabel(e.condition) ? `|${e.condition}|` : ''} ${id(e.to)}`),
+        ].join('\n') + '\n'
+      );
     case 'dot':
-      return [
-        'digraph stack {',
-        '  rankdir=BT;',
-        '  node [shape=box];',
-        ...waves.map((w) => `  { rank=same; ${w.map((n) => `"${n}"`).join('; ')}; }`),
-        ...names.map((n) => `  "${n}" [label="${label(n)}"];`),
-        ...edges.map((e) => `  "${e.from}" -> "${e.to}"${edgeLabel(e.condition) ? ` [label="${e.condition}"]` : ''};`),
-        '}',
-      ].join('\n') + '\n';
+      return (
+        [
+          'digraph stack {',
+          '  rankdir=BT;',
+          '  node [shape=box];',
+          ...waves.map((w) => `  { rank=same; ${w.map((n) => `"${n}"`).join('; ')}; }`),
+          ...names.map((n) => `  "${n}" [label="${label(n)}"];`),
+          ...edges.map((e) => `  "${e.from}" -> "${e.to}"${edgeLabel(e.condition) ? ` [label="${e.condition}"]` : ''};`),
+          '}',
+        ].join('\n') + '\n'
+      );
     case 'text':
-      return waves
-        .map((w, i) =>
-          [`wave ${i}:`, ...w.map((n) => `  ${label(n)}${services[n]!.dependsOn.length ? ` ← ${services[n]!.dependsOn.map((d) => d.service + (edgeLabel(d.condition) ? ` (${d.condition})` : '')).join(', ')}` : ''}`)].join('\n'),
-        )
-        .join('\n') + '\n';
+      return (
+        waves
+          .map((w, i) =>
+            [
+              `wave ${i}:`,
+              ...w.map(
+                (n) =>
+                  `  ${label(n)}${services[n]!.dependsOn.length ? ` ← ${services[n]!.dependsOn.map((d) => d.service + (edgeLabel(d.condition) ? ` (${d.condition})` : '')).join(', ')}` : ''}`,
+              ),
+            ].join('\n'),
+          )
+          .join('\n') + '\n'
+      );
   }
 }

@@ -5,9 +5,7 @@
  */
 import type { HealPolicy } from '../config/types.js';
 
-export type RestartDecision =
-  | { kind: 'restart'; delayMs: number; attempt: number }
-  | { kind: 'breaker-open'; restartsInWindow: number };
+export type RestartDecision = { kind: 'restart'; delayMs: number; attempt: number } | { kind: 'breaker-open'; restartsInWindow: number };
 
 export class RestartBudget {
   private restarts: number[] = [];

@@ -1,14 +1,9 @@
 /** One restart through the same gate as `up`: unpause if paused, stop if running, start, probe until healthy. */
 import type { ServiceSpec } from '../config/types.js';
 import { failureReport, gate, type GateDeps, type GateOutcome } from '../engine/gate.js';
-import { StartFailedError } from '../errors.js';
+import { StartFailedError } from '../core/errors.js';
 
-export async function restartService(
-  deps: GateDeps,
-  service: ServiceSpec,
-  signal: AbortSignal,
-  beforeStart: () => void = () => {},
-): Promise<GateOutcome> {
+export async function restartService(deps: GateDeps, service: ServiceSpec, signal: AbortSignal, beforeStart: () => void = () => {}): Promise<GateOutcome> {
   const { runtime, clock } = deps;
   const name = service.composeService;
   const info = await runtime.inspect(name);

@@ -15,18 +15,13 @@ import { probeContext, type GateDeps } from '../engine/gate.js';
 import { dependentsOf, planWaves } from '../graph/plan.js';
 import type { ContextWithoutSignal } from '../probes/run-probe.js';
 import type { RuntimeEvent } from '../runtime/types.js';
+import type { HealNotification } from '../notify/notification.js';
 import { RestartBudget } from './restart-budget.js';
 import { restartService } from './restart-service.js';
 
-export type HealState = 'healthy' | 'unhealthy' | 'restarting' | 'failed' | 'degraded' | 'stopped';
+export type { HealNotification };
 
-export interface HealNotification {
-  event: 'breaker-open' | 'recovered';
-  service: string;
-  reason: string;
-  restartsInWindow: number;
-  at: string;
-}
+export type HealState = 'healthy' | 'unhealthy' | 'restarting' | 'failed' | 'degraded' | 'stopped';
 
 export interface SupervisorDeps extends GateDeps {
   random?: () => number;
@@ -356,7 +351,8 @@ export class Supervisor {
       }
       w.healAbort?.abort();
       await w.healing;
-      if (w.state === 'failed') this.emit({ type: 'breaker', at: this.now(), service: name, open: false, restartsInWindow: 0, reason: 'closed by stack restart' });
+      if (w.state === 'failed')
+        this.emit({ type: 'breaker', at: this.now(), service: name, open: false, restartsInWindow: 0, reason: 'closed by stack restart' });
       w.budget.reset();
       const outcome = await this.restartOne(w, 'manual', 0, this.signal);
       if (outcome === 'cancelled') return results;

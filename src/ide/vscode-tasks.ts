@@ -39,7 +39,10 @@ export function stackTasks(command: string, services: readonly string[]): { task
 const FORMAT: FormattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
 
 export function mergeTasks(existing: string | undefined, wanted: ReturnType<typeof stackTasks>): string {
-  let text = existing && existing.trim() ? existing : '// Tasks for this workspace; the Stack: tasks are kept up to date by `stack init vscode`.\n{\n  "version": "2.0.0",\n  "tasks": []\n}\n';
+  let text =
+    existing && existing.trim()
+      ? existing
+      : '// Tasks for this workspace; the Stack: tasks are kept up to date by `stack init vscode`.\n{\n  "version": "2.0.0",\n  "tasks": []\n}\n';
   const current = () => parse(text, [], { allowTrailingComma: true }) as { tasks?: VscodeTask[]; inputs?: { id: string }[]; version?: string } | undefined;
   if (typeof current() !== 'object' || current() === null) throw new Error('tasks.json is not a JSON object');
   if (!current()!.version) text = applyEdits(text, modify(text, ['version'], '2.0.0', { formattingOptions: FORMAT }));

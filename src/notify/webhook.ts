@@ -5,8 +5,8 @@
  */
 import pRetry from 'p-retry';
 import { request } from 'undici';
-import type { Emit } from '../engine/events.js';
-import type { HealNotification } from '../healing/supervisor.js';
+import type { Emit } from '../core/events.js';
+import type { HealNotification } from './notification.js';
 import { describeNetworkError } from '../probes/http-get.js';
 
 /** The error without the webhook's URL or address, which may carry a token. */

@@ -6,7 +6,12 @@ export interface HttpAnswer {
   body: string;
 }
 
-export async function httpGet(url: string, ctx: { signal: AbortSignal; timeoutMs: number }, method: 'GET' | 'HEAD' = 'GET', headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export async function httpGet(
+  url: string,
+  ctx: { signal: AbortSignal; timeoutMs: number },
+  method: 'GET' | 'HEAD' = 'GET',
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   try {
     const res = await request(url, { method, headers, signal: ctx.signal, headersTimeout: ctx.timeoutMs, bodyTimeout: ctx.timeoutMs });
     const body = method === 'HEAD' ? '' : (await res.body.text()).slice(0, 65_536);

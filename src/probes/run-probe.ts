@@ -2,7 +2,7 @@
  * Runs one probe attempt with its timeout enforced from outside, so a probe (or a client library) that
  * ignores its abort signal still cannot outlive its timeout or the caller's signal.
  */
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ProbeContext, ProbeRegistry, ProbeResult, ProbeSpec } from './types.js';
 
 // Each probe's client library (ioredis, pg, the Qdrant client, undici) is loaded the first time that probe

@@ -1,16 +1,7 @@
 import type { ProbeOf, ProbeSpec, ProbeType } from '../config/types.js';
+import type { ProbeResult } from '../core/events.js';
 
-/** One probe attempt's outcome, as shown in `status --json` and in failure reports. */
-export interface ProbeResult {
-  ok: boolean;
-  latencyMs: number;
-  /** Why it failed, in words a user can act on. */
-  error?: string;
-  /** What a success saw (e.g. "PONG, SET/GET ok"). */
-  detail?: string;
-  /** ISO time the attempt started. */
-  at: string;
-}
+export type { ProbeResult };
 
 export interface Endpoint {
   host: string;

@@ -1,6 +1,6 @@
 /** Text pieces shared by the plain and TTY renderers. */
 import { formatDuration } from '../config/duration.js';
-import type { FailureReport, ServiceOutcome, StackEvent } from '../engine/events.js';
+import type { FailureReport, ServiceOutcome, StackEvent } from '../core/events.js';
 
 export const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
 
@@ -16,7 +16,8 @@ export function formatReport(r: FailureReport): string[] {
   }
   if (r.probes.length > 0) {
     lines.push(`  last ${r.probes.length} probe${r.probes.length === 1 ? '' : 's'}:`);
-    for (const p of r.probes) lines.push(`    ${p.at.slice(11, 23)} ${p.ok ? 'ok  ' : 'fail'} ${String(p.latencyMs).padStart(5)}ms  ${p.error ?? p.detail ?? ''}`);
+    for (const p of r.probes)
+      lines.push(`    ${p.at.slice(11, 23)} ${p.ok ? 'ok  ' : 'fail'} ${String(p.latencyMs).padStart(5)}ms  ${p.error ?? p.detail ?? ''}`);
   }
   if (r.logs.length > 0) {
     lines.push(`  last ${r.logs.length} log line${r.logs.length === 1 ? '' : 's'}:`);
@@ -35,7 +36,9 @@ export function describeSupervisorEvent(e: StackEvent, width = 12): string | und
   const svc = (s: string) => s.padEnd(width);
   switch (e.type) {
     case 'supervisor':
-      return e.phase === 'started' ? `supervisor started (pid ${e.pid}), watching ${e.services.join(', ')}` : `supervisor stopped (pid ${e.pid}); services left as they are`;
+      return e.phase === 'started'
+        ? `supervisor started (pid ${e.pid}), watching ${e.services.join(', ')}`
+        : `supervisor stopped (pid ${e.pid}); services left as they are`;
     case 'detected':
       return `${svc(e.service)} ${e.trigger === 'unhealthy' ? 'unhealthy' : e.trigger === 'stopped' ? 'stopped' : 'crashed'}: ${e.reason}${e.healed ? '' : ' — not healed (heal.on)'}`;
     case 'liveness':

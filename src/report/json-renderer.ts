@@ -1,5 +1,5 @@
 /** Collects events into one JSON document, printed once at the end (`--json`). */
-import type { FailureReport, ServiceOutcome, StackEvent, Strategy } from '../engine/events.js';
+import type { FailureReport, ServiceOutcome, StackEvent, Strategy } from '../core/events.js';
 import type { Renderer } from './renderer.js';
 
 export interface UpDocument {

@@ -4,7 +4,7 @@
  * compose/grafana/dashboards/stack.json is drawn from exactly these series.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StackEvent } from '../engine/events.js';
+import type { StackEvent } from '../core/events.js';
 
 export const HEAL_STATES = ['healthy', 'degraded', 'unhealthy', 'restarting', 'failed', 'stopped'] as const;
 type HealState = (typeof HEAL_STATES)[number];
@@ -22,9 +22,19 @@ export class StackMetrics {
   constructor(stack: string, services: readonly string[]) {
     this.registry.setDefaultLabels({ stack });
     const registers = [this.registry];
-    this.up = new Gauge({ name: 'stack_service_up', help: '1 while the service is running and serving (healthy or degraded)', labelNames: ['service'], registers });
+    this.up = new Gauge({
+      name: 'stack_service_up',
+      help: '1 while the service is running and serving (healthy or degraded)',
+      labelNames: ['service'],
+      registers,
+    });
     this.state = new Gauge({ name: 'stack_service_state', help: "1 for the service's current supervisor state", labelNames: ['service', 'state'], registers });
-    this.restarts = new Counter({ name: 'stack_service_restarts_total', help: 'Restarts by the supervisor or stack restart', labelNames: ['service', 'why'], registers });
+    this.restarts = new Counter({
+      name: 'stack_service_restarts_total',
+      help: 'Restarts by the supervisor or stack restart',
+      labelNames: ['service', 'why'],
+      registers,
+    });
     this.probe = new Histogram({
       name: 'stack_probe_duration_seconds',
       help: 'Latency of health and liveness probes',
@@ -32,8 +42,18 @@ export class StackMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
-    this.ready = new Gauge({ name: 'stack_service_time_to_ready_seconds', help: 'From the last start of the service to healthy', labelNames: ['service'], registers });
-    this.breaker = new Gauge({ name: 'stack_service_breaker_open', help: '1 while the restart breaker of the service is open', labelNames: ['service'], registers });
+    this.ready = new Gauge({
+      name: 'stack_service_time_to_ready_seconds',
+      help: 'From the last start of the service to healthy',
+      labelNames: ['service'],
+      registers,
+    });
+    this.breaker = new Gauge({
+      name: 'stack_service_breaker_open',
+      help: '1 while the restart breaker of the service is open',
+      labelNames: ['service'],
+      registers,
+    });
     this.engine = new Gauge({ name: 'stack_engine_connected', help: '1 while the supervisor hears the Docker engine', registers });
     this.engine.set(1);
     for (const s of services) {

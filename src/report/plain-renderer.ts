@@ -1,6 +1,6 @@
 /** Timestamped lines for CI logs and editors' task terminals: no colours, no cursor movement, stable order. */
 import { formatDuration } from '../config/duration.js';
-import type { StackEvent } from '../engine/events.js';
+import type { StackEvent } from '../core/events.js';
 import { clockTime, describeSupervisorEvent, formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
@@ -25,7 +25,11 @@ export class PlainRenderer implements Renderer {
         this.line(e.at, `plan (${e.strategy}): ${e.waves.map((w, i) => `wave ${i}: ${w.join(', ')}`).join(' | ')}`);
         break;
       case 'create':
-        if (e.phase === 'end') this.line(e.at, `created containers, networks and volumes for ${e.services.length} services${e.services.length < this.total ? ` (${e.services[0]}…)` : ''}`);
+        if (e.phase === 'end')
+          this.line(
+            e.at,
+            `created containers, networks and volumes for ${e.services.length} services${e.services.length < this.total ? ` (${e.services[0]}…)` : ''}`,
+          );
         break;
       case 'service': {
         const name = e.service.padEnd(this.width);
@@ -55,7 +59,12 @@ export class PlainRenderer implements Renderer {
         break;
       }
       case 'done':
-        this.line(e.at, e.ok ? `all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`);
+        this.line(
+          e.at,
+          e.ok
+            ? `all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}`
+            : `up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`,
+        );
         // The same summary in the same order every run, whatever order things happened in (diffable CI logs).
         this.waves.forEach((wave, i) =>
           wave.forEach((name) => {

@@ -1,4 +1,4 @@
-import type { StackEvent } from '../engine/events.js';
+import type { StackEvent } from '../core/events.js';
 
 /** Subscribes to engine events; `close` flushes whatever it still shows (e.g. a live view). */
 export interface Renderer {

@@ -1,7 +1,7 @@
 /** The live view on a terminal: one listr2 task per service, driven by engine events. */
 import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../config/duration.js';
-import type { StackEvent } from '../engine/events.js';
+import type { StackEvent } from '../core/events.js';
 import { clockTime, describeSupervisorEvent, formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
@@ -28,7 +28,12 @@ export class TtyRenderer implements Renderer {
     if (e.type === 'removed') this.out.write(`✔ removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept)'}\n`);
     const supervision = describeSupervisorEvent(e);
     if (supervision) this.out.write(`${clockTime(e.at)} ${supervision}\n`); // after the live view: plain lines
-    if (e.type === 'done') this.after.push(e.ok ? `✔ all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}` : `✖ up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`);
+    if (e.type === 'done')
+      this.after.push(
+        e.ok
+          ? `✔ all ${Object.keys(e.outcome).length} services healthy in ${formatDuration(e.durationMs)}`
+          : `✖ up ${interrupted(e.outcome) ? 'interrupted' : 'failed'} after ${formatDuration(e.durationMs)}`,
+      );
   }
 
   private begin(services: string[]) {

@@ -8,7 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as compose from 'docker-compose';
-import { StartFailedError } from '../errors.js';
+import { StartFailedError } from '../core/errors.js';
 
 const run = promisify(execFile);
 
@@ -97,7 +97,11 @@ export class ComposeCli {
 }
 
 function lastLines(text: string, n = 6): string {
-  return text.split('\n').filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
 }
 
 export function hintFor(text: string): string | undefined {

@@ -4,7 +4,7 @@
  */
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { EngineUnreachableError, StartFailedError } from '../errors.js';
+import { EngineUnreachableError, StartFailedError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { hostFor } from './host.js';
 import { ComposeCli, detectCompose, hintFor, type ComposeProject } from './compose-cli.js';
@@ -111,7 +111,10 @@ export class DockerRuntime implements Runtime {
     const info = await container.inspect();
     const raw = (await container.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
     const text = info.Config.Tty ? raw.toString('utf8') : demux(raw);
-    return text.split('\n').filter((l) => l.length > 0).slice(-tail);
+    return text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .slice(-tail);
   }
 
   async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
@@ -126,10 +129,14 @@ export class DockerRuntime implements Runtime {
       stream.once('end', resolve);
       stream.once('close', resolve);
       stream.once('error', reject);
-      signal.addEventListener('abort', () => {
-        stream.destroy();
-        reject(new Error('exec cancelled'));
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          stream.destroy();
+          reject(new Error('exec cancelled'));
+        },
+        { once: true },
+      );
     });
     const { ExitCode } = await exec.inspect();
     return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8').trim() };
@@ -166,15 +173,21 @@ export class DockerRuntime implements Runtime {
     const container = await this.require(service);
     const info = await container.inspect();
     // Always a stream (follow: true); without --follow it is closed once the tail has arrived.
-    const stream = (await container.logs({ stdout: true, stderr: true, tail: options.tail, follow: true as const })) as NodeJS.ReadableStream & { destroy(): void };
+    const stream = (await container.logs({ stdout: true, stderr: true, tail: options.tail, follow: true as const })) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
     const done = new Promise<void>((resolve, reject) => {
       stream.once('end', resolve);
       stream.once('close', resolve);
       stream.once('error', reject);
-      signal.addEventListener('abort', () => {
-        stream.destroy();
-        resolve();
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          stream.destroy();
+          resolve();
+        },
+        { once: true },
+      );
     });
     if (info.Config.Tty) stream.pipe(out, { end: false });
     else this.docker.modem.demuxStream(stream, out, out);
@@ -224,7 +237,6 @@ export function toRuntimeEvent(e: EngineEvent): RuntimeEvent {
     timeNano: BigInt(e.timeNano ?? (e.time ?? 0) * 1e9),
   };
 }
-
 
 function toInfo(c: Docker.ContainerInspectInfo): ContainerInfo {
   const ports: PortBinding[] = [];

@@ -1,7 +1,9 @@
 /** What the engine needs from Docker, as one narrow interface; tests pass a fake. */
 import type { Endpoint } from '../probes/types.js';
 
-export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+import type { ContainerState } from '../core/events.js';
+
+export type { ContainerState };
 
 export interface PortBinding {
   containerPort: number;

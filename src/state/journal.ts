@@ -3,7 +3,7 @@
  * is rotated to events.1.jsonl (one old file kept), so it never grows without end.
  */
 import { appendFileSync, existsSync, openSync, readFileSync, readSync, closeSync, renameSync, statSync } from 'node:fs';
-import type { StackEvent } from '../engine/events.js';
+import type { StackEvent } from '../core/events.js';
 
 export type JournalRecord = StackEvent & { ts: string; pid: number };
 

@@ -94,6 +94,9 @@ describe('up() handle', () => {
   it('throws the typed error with the report when a gate fails', async () => {
     const err = await up({ file: 'test/fixtures/failing/stack.yaml', services: ['stuck'], projectName: PROJECT, env: process.env }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'GATE_FAILED', reports: [{ service: 'stuck', kind: 'deadline' }] });
-    execFileSync('node', ['dist/cli/main.js', '-f', 'test/fixtures/failing/stack.yaml', 'down', '-t', '1'], { env: { ...process.env, STACK_PROJECT_NAME: PROJECT }, stdio: 'ignore' });
+    execFileSync('node', ['dist/cli/main.js', '-f', 'test/fixtures/failing/stack.yaml', 'down', '-t', '1'], {
+      env: { ...process.env, STACK_PROJECT_NAME: PROJECT },
+      stdio: 'ignore',
+    });
   });
 });

@@ -90,17 +90,27 @@ describe('supervised stack', () => {
         docker('kill', '-s', 'KILL', container(service));
         const detected = await until('detection', () => find(from, 'detected', service));
         const recovered = await until('recovery', () => find(from, 'recovered', service), 60_000);
-        expect(detected).toMatchObject({ trigger: 'exit', healed: true, reason: expect.stringMatching(/exited with code 137 \(killed with signal (9|KILL|SIGKILL)\)/) });
+        expect(detected).toMatchObject({
+          trigger: 'exit',
+          healed: true,
+          reason: expect.stringMatching(/exited with code 137 \(killed with signal (9|KILL|SIGKILL)\)/),
+        });
         times[service].detect.push(detected.at - from);
         times[service].recover.push(recovered.at - from);
         if (service === 'postgres') {
           // restart_dependents: app, then worker, each after its dependency is healthy again
-          await until('dependents healthy again', () => since(from).filter((r) => r.type === 'service' && r.state === 'healthy' && ['app', 'worker'].includes(r.service)).length >= 2 || undefined, 30_000);
+          await until(
+            'dependents healthy again',
+            () => since(from).filter((r) => r.type === 'service' && r.state === 'healthy' && ['app', 'worker'].includes(r.service)).length >= 2 || undefined,
+            30_000,
+          );
           const healthyAt = (s: string) => since(from).find((r) => r.type === 'service' && r.state === 'healthy' && r.service === s)!.at;
           const restartAt = (s: string) => find(from, 'restart', s)!.at;
           expect(restartAt('app')).toBeGreaterThanOrEqual(recovered.at);
           expect(restartAt('worker')).toBeGreaterThanOrEqual(healthyAt('app'));
-          const order = since(from).filter((r) => r.type === 'restart').map((r) => (r as { service: string; why: string }).service + ':' + (r as { why: string }).why);
+          const order = since(from)
+            .filter((r) => r.type === 'restart')
+            .map((r) => (r as { service: string; why: string }).service + ':' + (r as { why: string }).why);
           expect(order).toEqual(['postgres:heal', 'app:dependency', 'worker:dependency']);
         }
         await new Promise((r) => setTimeout(r, 2_500)); // stable past reset_after (2s): next kill starts from 1s again
@@ -109,7 +119,9 @@ describe('supervised stack', () => {
       expect(median(times[service].recover)).toBeLessThan(15_000);
     }
     for (const [s, t] of Object.entries(times)) {
-      console.log(`[measure] ${s}: detection median ${median(t.detect)} ms (${t.detect.join(', ')}); recovery median ${median(t.recover)} ms (${t.recover.join(', ')})`);
+      console.log(
+        `[measure] ${s}: detection median ${median(t.detect)} ms (${t.detect.join(', ')}); recovery median ${median(t.recover)} ms (${t.recover.join(', ')})`,
+      );
     }
   });
 
@@ -124,7 +136,10 @@ describe('supervised stack', () => {
     const from = Date.now();
     docker('pause', container('pausable'));
     const detected = await until('unhealthy', () => find(from, 'detected', 'pausable'), 20_000);
-    expect(detected).toMatchObject({ trigger: 'unhealthy', reason: expect.stringMatching(/liveness probe failed 3 times in a row \(the container is paused\); last: no answer within the probe timeout \(300ms\)/) });
+    expect(detected).toMatchObject({
+      trigger: 'unhealthy',
+      reason: expect.stringMatching(/liveness probe failed 3 times in a row \(the container is paused\); last: no answer within the probe timeout \(300ms\)/),
+    });
     const failures = since(from).filter((r) => r.type === 'liveness' && r.service === 'pausable');
     expect(failures.map((r) => (r as { failures: number }).failures)).toEqual([1, 2, 3]);
     expect(detected.at - from).toBeLessThan(4_000); // (interval 250 ms + timeout 300 ms) × 3, plus slack
@@ -138,9 +153,13 @@ describe('supervised stack', () => {
     docker('kill', '-s', 'KILL', container('crashy'));
     const breaker = await until('breaker', () => find(from, 'breaker', 'crashy'), 30_000);
     expect(breaker).toMatchObject({ open: true, restartsInWindow: 3 });
-    const backoffs = since(from).filter((r) => r.type === 'backoff' && r.service === 'crashy').map((r) => (r as { delayMs: number }).delayMs);
+    const backoffs = since(from)
+      .filter((r) => r.type === 'backoff' && r.service === 'crashy')
+      .map((r) => (r as { delayMs: number }).delayMs);
     expect(backoffs).toEqual([200, 400, 800]);
-    const restartsAt = since(from).filter((r) => r.type === 'restart' && r.service === 'crashy').map((r) => r.at);
+    const restartsAt = since(from)
+      .filter((r) => r.type === 'restart' && r.service === 'crashy')
+      .map((r) => r.at);
     expect(restartsAt[2]! - restartsAt[1]!).toBeGreaterThan(restartsAt[1]! - restartsAt[0]!);
     expect(['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)))).toEqual(others);
 
@@ -188,13 +207,27 @@ describe('supervised stack', () => {
     // `stack status` probes by itself and can see a service healthy before the supervisor's gate says so.
     for (const s of ['redis', 'postgres', 'pausable']) await until(`${s} recovered`, () => find(from, 'recovered', s), 90_000);
     const healing = ['redis', 'postgres', 'app', 'worker', 'pausable'];
-    await until('all healed', () => statusJson().services.filter((s) => healing.includes(s.name)).every((s) => s.health === 'healthy') || undefined, 90_000);
+    await until(
+      'all healed',
+      () =>
+        statusJson()
+          .services.filter((s) => healing.includes(s.name))
+          .every((s) => s.health === 'healthy') || undefined,
+      90_000,
+    );
     expect(alive(pid)).toBe(true);
     expect(readOwner(paths)!.pid).toBe(pid);
   });
 
   it('a SIGKILLed supervisor leaves the stack running; the next up adopts it without restarting anything', async () => {
-    await until('all but crashy healthy', () => statusJson().services.filter((s) => s.name !== 'crashy').every((s) => s.health === 'healthy') || undefined, 60_000);
+    await until(
+      'all but crashy healthy',
+      () =>
+        statusJson()
+          .services.filter((s) => s.name !== 'crashy')
+          .every((s) => s.health === 'healthy') || undefined,
+      60_000,
+    );
     const old = readOwner(paths)!.pid;
     const before = ['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)));
     process.kill(old, 'SIGKILL');

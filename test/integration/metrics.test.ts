@@ -55,12 +55,27 @@ beforeAll(async () => {
   promPort = await freePort();
   env = { STACK_PROJECT_NAME: PROJECT, STACK_METRICS_ADDR: `127.0.0.1:${metricsPort}` };
   const dir = mkdtempSync(join(tmpdir(), 'prom-'));
-  writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: stack-supervisor\n    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]\n`);
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: stack-supervisor\n    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]\n`,
+  );
   chmodSync(dir, 0o755);
   const up = await stack(['-f', FILE, 'up', '--detach'], env);
   expect(up.code, up.stderr).toBe(0);
-  docker('run', '-d', '--name', PROM, '--network', 'host', '-v', `${dir}:/etc/prometheus:ro`, 'local/stack-prometheus:1',
-    '--config.file=/etc/prometheus/prometheus.yml', `--web.listen-address=127.0.0.1:${promPort}`, '--storage.tsdb.path=/prometheus');
+  docker(
+    'run',
+    '-d',
+    '--name',
+    PROM,
+    '--network',
+    'host',
+    '-v',
+    `${dir}:/etc/prometheus:ro`,
+    'local/stack-prometheus:1',
+    '--config.file=/etc/prometheus/prometheus.yml',
+    `--web.listen-address=127.0.0.1:${promPort}`,
+    '--storage.tsdb.path=/prometheus',
+  );
 });
 
 afterAll(async () => {
@@ -87,10 +102,12 @@ describe('supervisor metrics', () => {
     expect(await query('sum(stack_probe_duration_seconds_count{service="redis", result="ok"})')).toBeGreaterThan(0);
   });
 
-  it("the Grafana dashboard only queries series the supervisor serves, from the provisioned data source", async () => {
+  it('the Grafana dashboard only queries series the supervisor serves, from the provisioned data source', async () => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const served = new Set([...text.matchAll(/^(stack_\w+?)(?:\{| )/gm)].map((m) => m[1]!));
-    const dashboard = JSON.parse(readFileSync('compose/grafana/dashboards/stack.json', 'utf8')) as { panels: { targets: { expr: string; datasource: { uid: string } }[] }[] };
+    const dashboard = JSON.parse(readFileSync('compose/grafana/dashboards/stack.json', 'utf8')) as {
+      panels: { targets: { expr: string; datasource: { uid: string } }[] }[];
+    };
     const datasources = readFileSync('compose/grafana/provisioning/datasources/prometheus.yml', 'utf8');
     for (const p of dashboard.panels) {
       for (const t of p.targets) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/config/loader.js';
 import { DEFAULTS } from '../../src/config/normalize.js';
 import type { ProbeSpec, StackSpec } from '../../src/config/types.js';
-import { systemClock } from '../../src/engine/clock.js';
+import { systemClock } from '../../src/core/clock.js';
 import { probeContext } from '../../src/engine/gate.js';
 import { up } from '../../src/engine/up.js';
 import { runProbe } from '../../src/probes/run-probe.js';

@@ -31,12 +31,17 @@ describe('the six-service stack', () => {
     expect(firstUp.code).toBe(0);
     const doc = JSON.parse(firstUp.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.waves).toEqual([['postgres', 'prometheus', 'qdrant', 'redis'], ['grafana', 'rag-server']]);
+    expect(doc.waves).toEqual([
+      ['postgres', 'prometheus', 'qdrant', 'redis'],
+      ['grafana', 'rag-server'],
+    ]);
     expect(doc.services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
     for (const s of doc.services) expect(s).toMatchObject({ state: 'healthy', readyMs: expect.any(Number) });
     expect(doc.services.some((s: { unchanged?: boolean }) => s.unchanged)).toBe(false);
     // Recorded for the closing note of the issue: wall time and each service's own time to ready.
-    console.log(`[measure] stack up from nothing: ${firstUp.ms} ms (engine ${doc.durationMs} ms); ready: ${doc.services.map((s: { name: string; readyMs: number }) => `${s.name} ${s.readyMs} ms`).join(', ')}`);
+    console.log(
+      `[measure] stack up from nothing: ${firstUp.ms} ms (engine ${doc.durationMs} ms); ready: ${doc.services.map((s: { name: string; readyMs: number }) => `${s.name} ${s.readyMs} ms`).join(', ')}`,
+    );
   });
 
   it('status --json shows every service running and healthy with its resolved host port', async () => {

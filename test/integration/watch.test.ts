@@ -50,5 +50,10 @@ it('up --watch heals in the foreground, shows it, and Ctrl-C stops supervising w
   expect(await watch.exited).toBe(0);
   expect(watch.out.stdout).toMatch(/supervisor stopped \(pid \d+\); services left as they are/);
   expect(docker('inspect', '-f', '{{.State.Status}}', `${PROJECT}_redis_1`)).toBe('running');
-  expect(journal.read().filter((r) => r.type === 'supervisor' && r.at >= from).map((r) => (r as { phase: string }).phase)).toEqual(['started', 'stopped']);
+  expect(
+    journal
+      .read()
+      .filter((r) => r.type === 'supervisor' && r.at >= from)
+      .map((r) => (r as { phase: string }).phase),
+  ).toEqual(['started', 'stopped']);
 });

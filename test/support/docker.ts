@@ -6,7 +6,9 @@ const exec = promisify(execFile);
 export const CLI = 'dist/cli/main.js';
 
 /** Every host port of the project's compose file at 0: random free ports, clear of a developer's stack. */
-export const RANDOM_PORTS: Record<string, string> = Object.fromEntries(['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0']));
+export const RANDOM_PORTS: Record<string, string> = Object.fromEntries(
+  ['QDRANT', 'REDIS', 'POSTGRES', 'PROMETHEUS', 'GRAFANA', 'RAG'].map((s) => [`${s}_PORT`, '0']),
+);
 
 export interface CliRun {
   code: number;

@@ -1,5 +1,5 @@
 /** Virtual time for scheduler tests: sleeps resolve when `drive` advances to them, never in real time. */
-import type { Clock } from '../../src/engine/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 
 interface Timer {
   at: number;
@@ -23,17 +23,24 @@ export class FakeClock implements Clock {
       if (signal?.aborted) return reject(signal.reason);
       const timer: Timer = { at: this.t + Math.max(ms, 0), resolve };
       this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
-        this.timers = this.timers.filter((x) => x !== timer);
-        reject(signal.reason);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.timers = this.timers.filter((x) => x !== timer);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 
   /** Runs `work` to completion, jumping time to the next timer whenever everything else is waiting. */
   async drive<T>(work: Promise<T>, limitMs = 3_600_000): Promise<T> {
     let settled = false;
-    work.then(() => (settled = true), () => (settled = true));
+    work.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     while (!settled) {
       await flush();
       if (settled) break;

@@ -3,7 +3,7 @@
  * passes (or never), whether it exits, whether start fails. The probe runner reads the same script.
  */
 import type { ProbeRunner } from '../../src/engine/gate.js';
-import { StartFailedError } from '../../src/errors.js';
+import { StartFailedError } from '../../src/core/errors.js';
 import type { ContainerInfo, Runtime, RuntimeEvent } from '../../src/runtime/types.js';
 import type { FakeClock } from './fake-clock.js';
 

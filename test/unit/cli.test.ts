@@ -32,8 +32,14 @@ describe('stack plan', () => {
     const r = await cli(['plan', '--json'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.waves).toEqual([['postgres', 'prometheus', 'qdrant', 'redis'], ['grafana', 'rag-server']]);
-    expect(doc.stopOrder).toEqual([['grafana', 'rag-server'], ['postgres', 'prometheus', 'qdrant', 'redis']]);
+    expect(doc.waves).toEqual([
+      ['postgres', 'prometheus', 'qdrant', 'redis'],
+      ['grafana', 'rag-server'],
+    ]);
+    expect(doc.stopOrder).toEqual([
+      ['grafana', 'rag-server'],
+      ['postgres', 'prometheus', 'qdrant', 'redis'],
+    ]);
   });
 
   it('plans a subset in plain text', async () => {
@@ -56,7 +62,7 @@ describe('stack plan', () => {
   it('rejects an unknown strategy', async () => {
     const r = await cli(['plan', '--strategy', 'fastest']);
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.stderr).toContain("Allowed choices are eager, waves");
+    expect(r.stderr).toContain('Allowed choices are eager, waves');
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
 import { loadStack } from '../../src/config/loader.js';
-import { formatProblem } from '../../src/config/problems.js';
-import { ConfigError } from '../../src/errors.js';
+import { formatProblem } from '../../src/core/problems.js';
+import { ConfigError } from '../../src/core/errors.js';
 
 const fixture = (name: string) => `test/fixtures/${name}/stack.yaml`;
 
@@ -53,7 +53,9 @@ describe('loadStack: a valid file', () => {
 
   it('warns (not fails) when a referenced secret is not set', () => {
     const { warnings: w } = loadStack(fixture('valid'), { env: {} });
-    expect(w.map(formatProblem)).toEqual(['test/fixtures/valid/stack.yaml:7:56 services.db.probe.password_env: DB_PASSWORD is not set in the environment or the env file']);
+    expect(w.map(formatProblem)).toEqual([
+      'test/fixtures/valid/stack.yaml:7:56 services.db.probe.password_env: DB_PASSWORD is not set in the environment or the env file',
+    ]);
   });
 });
 
@@ -62,7 +64,10 @@ describe('loadStack: broken files', () => {
     ['malformed', [/^test\/fixtures\/malformed\/stack\.yaml:7:3: not valid YAML: /]],
     ['cycle', [/stack\.yaml:6:17 services\.api\.depends_on: dependency cycle api → worker → cache → api/]],
     ['unknown-dependency', [/stack\.yaml:7:22 services\.api\.depends_on\[1\]: depends on "queue", which is not a service/]],
-    ['missing-compose-service', [/stack\.yaml:7:22 services\.search\.compose_service: compose service "elastic" is not in the compose files \(api, cache, db, worker\)/]],
+    [
+      'missing-compose-service',
+      [/stack\.yaml:7:22 services\.search\.compose_service: compose service "elastic" is not in the compose files \(api, cache, db, worker\)/],
+    ],
     ['healthy-without-probe', [/stack\.yaml:7:18 services\.api\.depends_on\[0\]: waits for "db" to be healthy, but "db" has no probe/]],
     ['bad-duration', [/stack\.yaml:7:22 services\.db\.startup_timeout: "15x" is not a duration/]],
     ['unknown-key', [/stack\.yaml:7:5 services\.db\.startup_timout: unknown key \(did you mean startup_timeout\?\)/]],

@@ -17,7 +17,10 @@ describe('stack init vscode', () => {
     expect(r.stdout).toMatch(/Allow/);
     const tasks = parse(readFileSync(join(dir, '.vscode/tasks.json'), 'utf8'));
     expect(tasks.tasks.map((t: { label: string }) => t.label)).toEqual(['Stack: Autostart', 'Stack: Up', 'Stack: Down', 'Stack: Restart', 'Stack: Status']);
-    expect(tasks.tasks[0]).toMatchObject({ runOptions: { runOn: 'folderOpen' }, command: expect.stringMatching(/^npx --no-install stack -f .*stack\.yaml autostart$/) });
+    expect(tasks.tasks[0]).toMatchObject({
+      runOptions: { runOn: 'folderOpen' },
+      command: expect.stringMatching(/^npx --no-install stack -f .*stack\.yaml autostart$/),
+    });
     expect(tasks.inputs[0].options).toEqual(['grafana', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis']);
   });
 
@@ -28,7 +31,14 @@ describe('stack init vscode', () => {
     expect(once).toContain('// my tasks');
     expect(once).toContain('// build first');
     const parsed = parse(once);
-    expect(parsed.tasks.map((t: { label: string }) => t.label)).toEqual(['build', 'Stack: Up', 'Stack: Autostart', 'Stack: Down', 'Stack: Restart', 'Stack: Status']);
+    expect(parsed.tasks.map((t: { label: string }) => t.label)).toEqual([
+      'build',
+      'Stack: Up',
+      'Stack: Autostart',
+      'Stack: Down',
+      'Stack: Restart',
+      'Stack: Status',
+    ]);
     expect(parsed.tasks[1].command).toBe('stack up --detach');
     expect(mergeTasks(once, wanted)).toBe(once);
   });
@@ -51,22 +61,29 @@ describe('PowerShell wrappers (pwsh cannot run here: their CLI calls are checked
   const wrappers = { 'Start-FullStack.ps1': 'up', 'Stop-FullStack.ps1': 'down', 'Status-FullStack.ps1': 'status', 'Restart-FullStack.ps1': 'restart' } as const;
 
   it('there is one for each of Start, Stop, Status and Restart', () => {
-    expect(readdirSync('scripts').filter((f) => f.endsWith('-FullStack.ps1')).sort()).toEqual(Object.keys(wrappers).sort());
+    expect(
+      readdirSync('scripts')
+        .filter((f) => f.endsWith('-FullStack.ps1'))
+        .sort(),
+    ).toEqual(Object.keys(wrappers).sort());
   });
 
-  it.each(Object.entries(wrappers))('%s passes only flags `stack %s` has, has help for every parameter, and passes the exit code through', async (file, command) => {
-    const text = readFileSync(join('scripts', file), 'utf8');
-    const flags = [...text.matchAll(/'(--[a-z-]+)'/g)].map((m) => m[1]!);
-    expect(flags.length).toBeGreaterThan(0);
-    const known = (await help(command)) + (await help());
-    for (const flag of flags) expect(known, `${file} passes ${flag}`).toContain(flag);
-    expect(text).toContain(`'${command}'`);
-    for (const section of ['.SYNOPSIS', '.DESCRIPTION', '.EXAMPLE']) expect(text).toContain(section);
-    const params = [...text.matchAll(/\]\s*\$([A-Za-z]+)/g)].map((m) => m[1]!);
-    for (const p of params) expect(text, `${file} documents -${p}`).toContain(`.PARAMETER ${p}`);
-    expect(text).toMatch(/exit \$LASTEXITCODE\s*$/);
-    expect(text).toContain('-Json:$Json'); // -Json returns objects through ConvertFrom-Json (StackCli.ps1)
-  });
+  it.each(Object.entries(wrappers))(
+    '%s passes only flags `stack %s` has, has help for every parameter, and passes the exit code through',
+    async (file, command) => {
+      const text = readFileSync(join('scripts', file), 'utf8');
+      const flags = [...text.matchAll(/'(--[a-z-]+)'/g)].map((m) => m[1]!);
+      expect(flags.length).toBeGreaterThan(0);
+      const known = (await help(command)) + (await help());
+      for (const flag of flags) expect(known, `${file} passes ${flag}`).toContain(flag);
+      expect(text).toContain(`'${command}'`);
+      for (const section of ['.SYNOPSIS', '.DESCRIPTION', '.EXAMPLE']) expect(text).toContain(section);
+      const params = [...text.matchAll(/\]\s*\$([A-Za-z]+)/g)].map((m) => m[1]!);
+      for (const p of params) expect(text, `${file} documents -${p}`).toContain(`.PARAMETER ${p}`);
+      expect(text).toMatch(/exit \$LASTEXITCODE\s*$/);
+      expect(text).toContain('-Json:$Json'); // -Json returns objects through ConvertFrom-Json (StackCli.ps1)
+    },
+  );
 });
 
 describe('the GitHub Actions example', () => {

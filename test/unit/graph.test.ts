@@ -13,7 +13,14 @@ describe('planWaves', () => {
     ['chain', g({ c: ['b'], b: ['a'], a: [] }), [['a'], ['b'], ['c']]],
     ['longest chain decides the wave', g({ a: [], b: ['a'], c: ['a', 'b'] }), [['a'], ['b'], ['c']]],
     ['names sorted within a wave', g({ z: [], m: [], a: [], y: ['z', 'a'] }), [['a', 'm', 'z'], ['y']]],
-    ['the project stack', project, [['postgres', 'prometheus', 'qdrant', 'redis'], ['grafana', 'rag-server']]],
+    [
+      'the project stack',
+      project,
+      [
+        ['postgres', 'prometheus', 'qdrant', 'redis'],
+        ['grafana', 'rag-server'],
+      ],
+    ],
   ])('%s', (_name, services, waves) => expect(planWaves(services)).toEqual(waves));
 
   it('plans a subset', () => {
@@ -35,7 +42,10 @@ describe('selectServices', () => {
 
 describe('stopOrder and dependents', () => {
   it('stops dependents first', () => {
-    expect(stopOrder(planWaves(project))).toEqual([['grafana', 'rag-server'], ['postgres', 'prometheus', 'qdrant', 'redis']]);
+    expect(stopOrder(planWaves(project))).toEqual([
+      ['grafana', 'rag-server'],
+      ['postgres', 'prometheus', 'qdrant', 'redis'],
+    ]);
   });
   it('finds transitive dependents', () => {
     expect(dependentsOf(g({ a: [], b: ['a'], c: ['b'], d: [] }), 'a')).toEqual(['b', 'c']);
@@ -47,7 +57,14 @@ describe('findCycles', () => {
     ['none', g({ a: [], b: ['a'] }), []],
     ['self', g({ a: ['a'] }), [['a']]],
     ['three, in dependency order', g({ api: ['worker'], worker: ['cache'], cache: ['api'] }), [['api', 'worker', 'cache']]],
-    ['two separate', g({ a: ['b'], b: ['a'], x: ['y'], y: ['x'] }), [['a', 'b'], ['x', 'y']]],
+    [
+      'two separate',
+      g({ a: ['b'], b: ['a'], x: ['y'], y: ['x'] }),
+      [
+        ['a', 'b'],
+        ['x', 'y'],
+      ],
+    ],
   ])('%s', (_name, services, cycles) => expect(findCycles(services)).toEqual(cycles));
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { StackEvent } from '../../src/engine/events.js';
+import type { StackEvent } from '../../src/core/events.js';
 import { up, type UpOptions } from '../../src/engine/up.js';
-import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../../src/errors.js';
+import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../../src/core/errors.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeRuntime, type ServiceScript } from '../support/fake-runtime.js';
 import { miniSpec, type MiniService } from '../support/spec.js';
@@ -55,7 +55,8 @@ describe('scheduler', () => {
 
   it('creates a large stack in batches in start order, starting early waves while later batches are created', async () => {
     const services: Record<string, MiniService & ServiceScript> = {};
-    for (let i = 0; i < 100; i++) services[`s${String(i).padStart(3, '0')}`] = { readyAfterMs: 100, ...(i >= 50 ? { deps: [`s${String(i - 50).padStart(3, '0')}`] } : {}) };
+    for (let i = 0; i < 100; i++)
+      services[`s${String(i).padStart(3, '0')}`] = { readyAfterMs: 100, ...(i >= 50 ? { deps: [`s${String(i - 50).padStart(3, '0')}`] } : {}) };
     const { run, runtime } = setup(services);
     runtime.createDelayMs = 500;
     await run();
@@ -82,7 +83,12 @@ describe('scheduler', () => {
     expect(clock.elapsed).toBeGreaterThanOrEqual(3_000);
     expect(clock.elapsed).toBeLessThan(3_200);
     expect(runtime.calls.some((c) => c.startsWith('start api') || c.startsWith('start web'))).toBe(false);
-    expect(events.filter((e) => e.type === 'service' && e.state === 'skipped').map((e) => (e as { service: string }).service).sort()).toEqual(['api', 'web']);
+    expect(
+      events
+        .filter((e) => e.type === 'service' && e.state === 'skipped')
+        .map((e) => (e as { service: string }).service)
+        .sort(),
+    ).toEqual(['api', 'web']);
     expect(events.some((e) => e.type === 'failure' && e.report.service === 'db')).toBe(true);
   });
 

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/config/loader.js';
-import type { StackEvent } from '../../src/engine/events.js';
+import type { StackEvent } from '../../src/core/events.js';
 import { webhookNotifier } from '../../src/notify/webhook.js';
 import { summarizeHealing } from '../../src/state/heal-summary.js';
 import { Journal, type JournalRecord } from '../../src/state/journal.js';
 
-const rec = (e: Partial<StackEvent> & { type: StackEvent['type'] }, at: number): JournalRecord => ({ ts: new Date(at).toISOString(), pid: 1, at, ...e }) as JournalRecord;
+const rec = (e: Partial<StackEvent> & { type: StackEvent['type'] }, at: number): JournalRecord =>
+  ({ ts: new Date(at).toISOString(), pid: 1, at, ...e }) as JournalRecord;
 
 describe('Journal', () => {
   it('appends one JSON line per event, skips passing probes, and rotates past its size bound', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealPolicy } from '../../src/config/types.js';
-import type { StackEvent } from '../../src/engine/events.js';
+import type { StackEvent } from '../../src/core/events.js';
 import { Supervisor, type HealNotification } from '../../src/healing/supervisor.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeRuntime, type ServiceScript } from '../support/fake-runtime.js';
@@ -25,7 +25,17 @@ async function supervise(
   const events: StackEvent[] = [];
   const notes: HealNotification[] = [];
   const spec = miniSpec(all);
-  const sup = new Supervisor({ spec, runtime, clock, emit: (e) => events.push({ ...e, at: clock.elapsed } as StackEvent), probeRunner: runtime.probeRunner, notify: (n) => notes.push(n) }, Object.keys(all));
+  const sup = new Supervisor(
+    {
+      spec,
+      runtime,
+      clock,
+      emit: (e) => events.push({ ...e, at: clock.elapsed } as StackEvent),
+      probeRunner: runtime.probeRunner,
+      notify: (n) => notes.push(n),
+    },
+    Object.keys(all),
+  );
   const controller = new AbortController();
   const done = sup.run(controller.signal);
   await clock.drive(
@@ -67,7 +77,9 @@ describe('Supervisor', () => {
     const { of } = await supervise({ db: { heal: heal() } }, 3_000, (rt) => void rt.hung.add('db'));
     const live = of('liveness').filter((e) => !e.result.ok);
     expect(live.map((e) => e.failures)).toEqual([1, 2, 3]);
-    expect(of('detected')).toMatchObject([{ trigger: 'unhealthy', reason: expect.stringMatching(/liveness probe failed 3 times in a row; last: connection refused/) }]);
+    expect(of('detected')).toMatchObject([
+      { trigger: 'unhealthy', reason: expect.stringMatching(/liveness probe failed 3 times in a row; last: connection refused/) },
+    ]);
     expect(live[2]!.at - live[0]!.at).toBeLessThanOrEqual(300); // interval 100 ms × threshold 3
     expect(of('restart')).toHaveLength(1);
   });
@@ -102,10 +114,8 @@ describe('Supervisor', () => {
   });
 
   it('restarts dependents in graph order once the dependency is healthy again', async () => {
-    const { of } = await supervise(
-      { db: { heal: heal({ restartDependents: true }) }, api: { deps: ['db'] }, web: { deps: ['api'] }, other: {} },
-      5_000,
-      (rt) => rt.crash('db', 1),
+    const { of } = await supervise({ db: { heal: heal({ restartDependents: true }) }, api: { deps: ['db'] }, web: { deps: ['api'] }, other: {} }, 5_000, (rt) =>
+      rt.crash('db', 1),
     );
     const restarts = of('restart').map((e) => `${e.service}:${e.why}`);
     expect(restarts).toEqual(['db:heal', 'api:dependency', 'web:dependency']);
@@ -121,7 +131,9 @@ describe('Supervisor', () => {
       rt.reconnectEngine();
     });
     expect(of('engine').map((e) => e.connected)).toEqual([false, true]);
-    expect(of('detected')).toMatchObject([{ trigger: 'exit', reason: expect.stringMatching(/found exited \(exit code 255\) while the supervisor was not watching/) }]);
+    expect(of('detected')).toMatchObject([
+      { trigger: 'exit', reason: expect.stringMatching(/found exited \(exit code 255\) while the supervisor was not watching/) },
+    ]);
     expect(of('recovered')).toHaveLength(1);
   });
 

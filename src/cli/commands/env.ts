@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { connectionEnv, formatEnv, type EnvFormat } from '../../connect/connection-env.js';
 import { resolveServices } from '../../connect/resolve-services.js';
-import { GateFailedError, UsageError } from '../../errors.js';
+import { GateFailedError, UsageError } from '../../core/errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { profileOf, type GlobalOptions } from '../context.js';
 import { unknownServices, withProfile } from '../flags.js';

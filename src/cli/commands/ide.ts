@@ -1,7 +1,7 @@
 /** `stack autostart` (what an editor runs when the folder opens) and `stack init vscode`. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { mergeTasks, stackTasks } from '../../ide/vscode-tasks.js';
 import { load, type GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -31,7 +31,10 @@ export function initVscodeCommand(o: { dir?: string; command: string }, opts: Gl
   try {
     after = mergeTasks(before, stackTasks(command, Object.keys(spec.services).sort()));
   } catch (err) {
-    throw new UsageError(`${relative(io.cwd, file)} could not be merged: ${(err as Error).message}`, 'Fix the file (it must be a JSON object) or move it aside and run again.');
+    throw new UsageError(
+      `${relative(io.cwd, file)} could not be merged: ${(err as Error).message}`,
+      'Fix the file (it must be a JSON object) or move it aside and run again.',
+    );
   }
   if (after === before) {
     io.stdout.write(`✔ ${relative(io.cwd, file)} already has the Stack tasks\n`);

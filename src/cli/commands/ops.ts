@@ -4,7 +4,7 @@ import { formatDuration } from '../../config/duration.js';
 import { down } from '../../engine/down.js';
 import { defaultProbeRunner } from '../../engine/gate.js';
 import { status } from '../../engine/status.js';
-import { BusyError, GateFailedError } from '../../errors.js';
+import { BusyError, GateFailedError } from '../../core/errors.js';
 import { dependentsOf, planWaves } from '../../graph/plan.js';
 import { restartService } from '../../healing/restart-service.js';
 import { clockTime, describeSupervisorEvent } from '../../report/format.js';
@@ -26,9 +26,13 @@ export async function downCommand(o: { volumes?: boolean; timeout: string }, opt
   if (!attempt.acquired) throw new BusyError(`${describeOwner(attempt.owner)} did not stop; ${ctx.spec.name} was not brought down`);
   try {
     const renderer = rendererFor(opts, io);
-    const result = await down({ spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTo(ctx.journal, renderer) }, { volumes: o.volumes ?? false, timeoutSeconds: Number(o.timeout) });
+    const result = await down(
+      { spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTo(ctx.journal, renderer) },
+      { volumes: o.volumes ?? false, timeoutSeconds: Number(o.timeout) },
+    );
     await renderer.close();
-    if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, durationMs: result.durationMs, stopOrder: result.order, volumesRemoved: o.volumes ?? false })}\n`);
+    if (opts.json)
+      io.stdout.write(`${JSON.stringify({ ok: true, durationMs: result.durationMs, stopOrder: result.order, volumesRemoved: o.volumes ?? false })}\n`);
     else io.stdout.write(`✔ ${ctx.spec.name} is down in ${formatDuration(result.durationMs)}\n`);
   } finally {
     await attempt.lock.release();
@@ -47,7 +51,12 @@ export async function restartCommand(services: string[], o: { withDependents?: b
     // The supervisor owns the containers: ask it, so it neither fights the restart nor heals it twice.
     if (!opts.json) io.stderr.write(`asking the supervisor (pid ${owner.pid}) to restart ${services.join(', ')}…\n`);
     const { request } = await import('undici');
-    const res = await request(`http://127.0.0.1:${owner.controlPort}/restart`, { method: 'POST', body: JSON.stringify({ services, withDependents: !!o.withDependents }), headersTimeout: 0, bodyTimeout: 0 });
+    const res = await request(`http://127.0.0.1:${owner.controlPort}/restart`, {
+      method: 'POST',
+      body: JSON.stringify({ services, withDependents: !!o.withDependents }),
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
     results = ((await res.body.json()) as { results: RestartResult[] }).results;
   } else {
     const attempt = await tryLock(ctx.paths, 'stack restart', 'restart');
@@ -88,7 +97,9 @@ export async function statusCommand(opts: GlobalOptions, io: CliIo): Promise<boo
   const healing = summarizeHealing(ctx.journal.read());
   const owner = readOwner(ctx.paths);
   const supervisor =
-    owner && alive(owner.pid) && owner.phase === 'supervising' ? { pid: owner.pid, since: owner.since, command: owner.command, metrics: owner.metrics ?? null } : null;
+    owner && alive(owner.pid) && owner.phase === 'supervising'
+      ? { pid: owner.pid, since: owner.since, command: owner.command, metrics: owner.metrics ?? null }
+      : null;
   const services = now.services.map((s) => {
     const heal = healing[s.name] ?? NO_HEALING;
     return { ...s, restarts: s.restarts + heal.restarts, heal: { breaker: heal.breaker, lastFailure: heal.lastFailure, nextRetryAt: heal.nextRetryAt } };

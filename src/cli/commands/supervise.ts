@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { StackSpec } from '../../config/types.js';
-import type { Emit, Strategy } from '../../engine/events.js';
+import type { Emit, Strategy } from '../../core/events.js';
 import { defaultProbeRunner } from '../../engine/gate.js';
 import { up, type UpResult } from '../../engine/up.js';
-import { ConfigError, StackError } from '../../errors.js';
+import { ConfigError, StackError } from '../../core/errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { startControlServer } from '../../healing/control-server.js';
 import { Supervisor } from '../../healing/supervisor.js';
@@ -118,11 +118,21 @@ export async function superviseChild(services: string[], flags: { strategy: Stra
   try {
     let result: UpResult;
     try {
-      result = await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTracking }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
+      result = await up(
+        { spec: ctx.spec, runtime: ctx.runtime, clock, emit: emitTracking },
+        { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) },
+      );
     } catch (err) {
       // Failures before the scheduler finished (engine unreachable…) still reach the waiting parent.
       if (!sawDone && err instanceof StackError) {
-        emit({ type: 'done', at: Date.now(), ok: false, durationMs: 0, outcome: {}, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
+        emit({
+          type: 'done',
+          at: Date.now(),
+          ok: false,
+          durationMs: 0,
+          outcome: {},
+          error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+        });
       }
       throw err;
     }
@@ -142,7 +152,13 @@ async function listen(addr: string, handler: http.RequestListener): Promise<http
   const server = http.createServer((req, res) => (req.url?.startsWith('/metrics') ? handler(req, res) : res.writeHead(404).end()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new StackError('START_FAILED', `the supervisor cannot serve metrics on ${addr}: ${err.code ?? err.message}`, 'Free that port or change supervisor.metrics in stack.yaml (or STACK_METRICS_ADDR).')),
+      reject(
+        new StackError(
+          'START_FAILED',
+          `the supervisor cannot serve metrics on ${addr}: ${err.code ?? err.message}`,
+          'Free that port or change supervisor.metrics in stack.yaml (or STACK_METRICS_ADDR).',
+        ),
+      ),
     );
     server.listen(port, host, () => resolve());
   });

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { missingSecrets } from '../../config/loader.js';
-import type { ErrorSummary, Strategy } from '../../engine/events.js';
+import type { ErrorSummary, Strategy } from '../../core/events.js';
 import { status } from '../../engine/status.js';
 import { up, type UpResult } from '../../engine/up.js';
-import { BusyError, ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../errors.js';
+import { BusyError, ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../core/errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { JsonRenderer } from '../../report/json-renderer.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
@@ -34,7 +34,8 @@ export interface UpFlags {
 const JOIN_LIMIT_MS = 15 * 60_000;
 
 export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo, joined = false): Promise<void> {
-  if (flags.watch && flags.detach) throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
+  if (flags.watch && flags.detach)
+    throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
   const ctx = stackContext(opts, io);
   const services = withProfile(ctx.spec, named, profileOf(opts, io));
   // A missing secret would only show up as a probe failing until its deadline: refuse now instead.
@@ -63,7 +64,10 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   try {
     let result: UpResult;
     try {
-      result = await up({ spec: ctx.spec, runtime: ctx.runtime, clock, emit }, { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) });
+      result = await up(
+        { spec: ctx.spec, runtime: ctx.runtime, clock, emit },
+        { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) },
+      );
       await renderer.close();
       if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
     } catch (err) {
@@ -144,7 +148,8 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
     await renderer.close();
   }
   if (supervising) {
-    if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify({ ...renderer.doc, supervisor: { pid: child.pid, log: ctx.paths.supervisorLog } })}\n`);
+    if (renderer instanceof JsonRenderer)
+      io.stdout.write(`${JSON.stringify({ ...renderer.doc, supervisor: { pid: child.pid, log: ctx.paths.supervisorLog } })}\n`);
     else io.stdout.write(`✔ supervising in the background (pid ${child.pid}); \`stack down\` stops it; log: ${ctx.paths.supervisorLog}\n`);
     return;
   }
@@ -158,9 +163,19 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
 }
 
 /** Another run holds the lock: follow it, then return once it supervises a healthy stack, or take over when it ends. */
-async function join(ctx: StackContext, owner: Owner | undefined, services: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo, joined: boolean): Promise<void> {
+async function join(
+  ctx: StackContext,
+  owner: Owner | undefined,
+  services: string[],
+  flags: UpFlags,
+  opts: GlobalOptions,
+  io: CliIo,
+  joined: boolean,
+): Promise<void> {
   if (joined) throw new BusyError(`${describeOwner(owner)} still holds the lock for ${ctx.spec.name}`);
-  io.stderr.write(`${describeOwner(owner)} is already bringing up or supervising ${ctx.spec.name}; following it instead of starting a second run (Ctrl-C stops following)\n`);
+  io.stderr.write(
+    `${describeOwner(owner)} is already bringing up or supervising ${ctx.spec.name}; following it instead of starting a second run (Ctrl-C stops following)\n`,
+  );
   const renderer = opts.json ? undefined : new PlainRenderer(io.stderr);
   const following = new AbortController();
   const follow = ctx.journal.follow(ctx.journal.size(), (r) => renderer?.onEvent(r), following.signal);
@@ -189,10 +204,16 @@ async function join(ctx: StackContext, owner: Owner | undefined, services: strin
   const now = await status({ spec: ctx.spec, runtime: ctx.runtime, clock });
   const bad = now.services.filter((s) => selected.includes(s.name) && s.health !== 'healthy' && s.health !== 'no-probe');
   if (bad.length) {
-    throw new GateFailedError(`${ctx.spec.name} is supervised by pid ${supervisor.pid} but not healthy now: ${bad.map((s) => `${s.name} (${s.state}, ${s.health})`).join(', ')}`, []);
+    throw new GateFailedError(
+      `${ctx.spec.name} is supervised by pid ${supervisor.pid} but not healthy now: ${bad.map((s) => `${s.name} (${s.state}, ${s.health})`).join(', ')}`,
+      [],
+    );
   }
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, joined: { pid: supervisor.pid, command: supervisor.command }, services: now.services })}\n`);
-  else io.stdout.write(`✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`);
+  else
+    io.stdout.write(
+      `✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`,
+    );
 }
 
 function commandLine(flags: UpFlags): string {

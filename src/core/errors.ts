@@ -3,18 +3,10 @@
  * codes in one place (cli/exit-codes.ts) and prints `message` (+ `hint`) without a stack trace.
  * Anything else that escapes is a bug and is printed as one.
  */
-import type { ConfigProblem } from './config/problems.js';
-import type { FailureReport } from './engine/events.js';
+import type { ConfigProblem } from './problems.js';
+import type { FailureReport } from './events.js';
 
-export type StackErrorCode =
-  | 'CONFIG_INVALID'
-  | 'USAGE'
-  | 'ENGINE_UNREACHABLE'
-  | 'START_FAILED'
-  | 'GATE_FAILED'
-  | 'DEPENDENCY_FAILED'
-  | 'INTERRUPTED'
-  | 'BUSY';
+export type StackErrorCode = 'CONFIG_INVALID' | 'USAGE' | 'ENGINE_UNREACHABLE' | 'START_FAILED' | 'GATE_FAILED' | 'DEPENDENCY_FAILED' | 'INTERRUPTED' | 'BUSY';
 
 export class StackError extends Error {
   constructor(
@@ -59,7 +51,12 @@ export class EngineUnreachableError extends StackError {
 
 /** Compose or the engine refused to create or start something (port taken, image missing, …). */
 export class StartFailedError extends StackError {
-  constructor(message: string, hint: string | undefined, readonly reports: FailureReport[] = [], cause?: unknown) {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    readonly reports: FailureReport[] = [],
+    cause?: unknown,
+  ) {
     super('START_FAILED', message, hint, { cause });
     this.name = 'StartFailedError';
   }
@@ -67,7 +64,10 @@ export class StartFailedError extends StackError {
 
 /** At least one selected service did not pass its gate (deadline, exit, probe error). */
 export class GateFailedError extends StackError {
-  constructor(message: string, readonly reports: FailureReport[]) {
+  constructor(
+    message: string,
+    readonly reports: FailureReport[],
+  ) {
     super('GATE_FAILED', message, 'Read the report above: the last probe results, the container state and its last log lines say why.');
     this.name = 'GateFailedError';
   }
@@ -75,7 +75,10 @@ export class GateFailedError extends StackError {
 
 /** The services asked for were not started because one of their dependencies failed. */
 export class DependencyFailedError extends StackError {
-  constructor(message: string, readonly reports: FailureReport[]) {
+  constructor(
+    message: string,
+    readonly reports: FailureReport[],
+  ) {
     super('DEPENDENCY_FAILED', message, 'Fix the failed dependency named above, then run `stack up` again.');
     this.name = 'DependencyFailedError';
   }

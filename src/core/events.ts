@@ -2,9 +2,24 @@
  * What the engine tells the world. The engine emits these and nothing else; renderers (report/) turn
  * them into a live view, plain lines or JSON. Nothing in engine/ writes to stdout.
  */
-import type { HealTrigger } from '../config/types.js';
-import type { ProbeResult } from '../probes/types.js';
-import type { ContainerState } from '../runtime/types.js';
+
+/** What the supervisor reacts to: a crash or kill, a stop by hand, a liveness probe failing. */
+export type HealTrigger = 'exit' | 'stopped' | 'unhealthy';
+
+/** A container's state as the engine reports it. */
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** One probe attempt's outcome, as shown in `status --json` and in failure reports. */
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+  /** Why it failed, in words a user can act on. */
+  error?: string;
+  /** What a success saw (e.g. "PONG, SET/GET ok"). */
+  detail?: string;
+  /** ISO time the attempt started. */
+  at: string;
+}
 
 export type Strategy = 'eager' | 'waves';
 
