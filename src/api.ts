@@ -10,18 +10,18 @@
  */
 import { connectionEnv } from './connect/connection-env.js';
 import { resolveServices } from './connect/resolve-services.js';
-import { envOverrides, loadStack, missingSecrets } from './config/loader.js';
+import { loadStack, missingSecrets } from './config/loader.js';
 import { withProfile } from './config/profiles.js';
 import type { StackSpec } from './config/types.js';
 import { systemClock } from './core/clock.js';
-import { down as downEngine } from './engine/down.js';
+import { UsageError } from './core/errors.js';
 import type { StackEvent, Strategy } from './core/events.js';
+import { down as downEngine } from './engine/down.js';
 import { status as statusEngine, type StackStatus } from './engine/status.js';
 import { up as upEngine, type UpResult } from './engine/up.js';
-import { BusyError, UsageError } from './core/errors.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
 import { Journal } from './state/journal.js';
-import { alive, describeOwner, readOwner, stopHolder, tryLock, type HeldLock, type OwnerPhase } from './state/lock.js';
 import { statePaths } from './state/paths.js';
 
 export interface StackOptions {
@@ -60,43 +60,34 @@ export interface StackHandle extends AsyncDisposable {
 
 function context(o: StackOptions) {
   const env = o.env ?? process.env;
-  const fromEnv = envOverrides(env, o.composeFiles);
-  const projectName = o.projectName ?? fromEnv.projectName;
-  const { spec, warnings } = loadStack(o.file ?? 'stack.yaml', { env, cwd: o.cwd ?? process.cwd(), ...fromEnv, ...(projectName ? { projectName } : {}) });
-  const runtime = new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, env);
-  const paths = statePaths(spec.dir, spec.name, env);
+  const { spec, warnings } = loadStack(o.file ?? 'stack.yaml', {
+    env,
+    cwd: o.cwd ?? process.cwd(),
+    extraComposeFiles: o.composeFiles ?? [],
+    ...(o.projectName ? { projectName: o.projectName } : {}),
+  });
+  const runtime = new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, spec.env);
+  const paths = statePaths(spec.dir, spec.name, spec.env);
   const journal = new Journal(paths.journal);
   const emit = (e: StackEvent) => {
     journal.append(e);
     o.onEvent?.(e);
   };
-  return { spec, warnings, runtime, paths, emit };
-}
-
-/** Waits for the stack's lock like the CLI does: until it is free, or held by a supervisor (which we can join). */
-async function lockOrJoin(paths: ReturnType<typeof statePaths>, command: string, phase: OwnerPhase, signal?: AbortSignal): Promise<HeldLock | undefined> {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    const attempt = await tryLock(paths, command, phase);
-    if (attempt.acquired) return attempt.lock;
-    const owner = readOwner(paths);
-    if (owner && alive(owner.pid) && owner.phase === 'supervising' && phase === 'up') return undefined;
-    if (Date.now() > deadline) throw new BusyError(`${describeOwner(owner)} has held the lock for 15 minutes`);
-    signal?.throwIfAborted();
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const session: SessionDeps = { paths, clock: systemClock };
+  return { spec, warnings, runtime, session, emit };
 }
 
 export async function up(options: UpOptions = {}): Promise<StackHandle> {
-  const { spec, warnings, runtime, paths, emit } = context(options);
+  const { spec, warnings, runtime, session, emit } = context(options);
   const missing = missingSecrets(warnings);
   if (missing.length) throw new UsageError(missing.map((w) => `${w.path}: ${w.message}`).join('; '), 'Set the variables in the environment or the env file.');
   const services = withProfile(spec, options.services ?? [], options.profile);
-  const lock = await lockOrJoin(paths, 'stack api up', 'up', options.signal);
+  // A supervised stack is joined: the up below then only confirms it (it restarts nothing healthy).
+  const { lock } = await acquire(session, 'stack api up', 'up', { join: true, ...(options.signal ? { signal: options.signal } : {}) });
   let result: UpResult;
   try {
     result = await upEngine(
-      { spec, runtime, clock: systemClock, emit },
+      { spec, runtime, clock: session.clock, emit },
       {
         services,
         ...(options.strategy ? { strategy: options.strategy } : {}),
@@ -114,11 +105,11 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
     spec,
     result,
     env,
-    status: () => statusEngine({ spec, runtime, clock: systemClock }),
+    status: () => statusEngine({ spec, runtime, clock: session.clock }),
     down: async (o = {}) => {
       if (downed) return;
       downed = true;
-      await downStack(spec, runtime, paths, emit, o.volumes ?? false);
+      await downStack(spec, runtime, session, emit, o.volumes ?? false);
     },
     [Symbol.asyncDispose]: () => handle.down(),
   };
@@ -126,22 +117,16 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
 }
 
 export async function down(options: StackOptions & { volumes?: boolean } = {}): Promise<void> {
-  const { spec, runtime, paths, emit } = context(options);
-  await downStack(spec, runtime, paths, emit, options.volumes ?? false);
+  const { spec, runtime, session, emit } = context(options);
+  await downStack(spec, runtime, session, emit, options.volumes ?? false);
 }
 
-async function downStack(
-  spec: StackSpec,
-  runtime: DockerRuntime,
-  paths: ReturnType<typeof statePaths>,
-  emit: (e: StackEvent) => void,
-  volumes: boolean,
-): Promise<void> {
-  // A supervisor would heal what we stop: ask it to stop first, as `stack down` does.
-  if (readOwner(paths)?.phase === 'supervising') await stopHolder(paths);
-  const lock = await lockOrJoin(paths, 'stack api down', 'down');
+async function downStack(spec: StackSpec, runtime: DockerRuntime, session: SessionDeps, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
+  // A supervisor would heal what we stop: it is stopped first, as `stack down` does.
+  await stopSupervisors(session);
+  const { lock } = await acquire(session, 'stack api down', 'down', { join: false, limitMs: 30_000 });
   try {
-    await downEngine({ spec, runtime, clock: systemClock, emit }, { volumes });
+    await downEngine({ spec, runtime, clock: session.clock, emit }, { volumes });
   } finally {
     await lock?.release();
   }

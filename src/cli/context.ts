@@ -1,5 +1,6 @@
 /** Global options and loading the stack: the light part every command needs (no Docker client, no renderers). */
-import { envOverrides, loadStack, type LoadedStack } from '../config/loader.js';
+import { loadStack, type LoadedStack } from '../config/loader.js';
+import type { StackSpec } from '../config/types.js';
 import type { CliIo } from './io.js';
 
 export interface GlobalOptions {
@@ -11,9 +12,10 @@ export interface GlobalOptions {
 }
 
 export function load(opts: GlobalOptions, io: CliIo): LoadedStack {
-  return loadStack(opts.file, { env: io.env, cwd: io.cwd, ...envOverrides(io.env, opts.composeFile) });
+  return loadStack(opts.file, { env: io.env, cwd: io.cwd, extraComposeFiles: opts.composeFile ?? [] });
 }
 
-export function profileOf(opts: GlobalOptions, io: CliIo): string | undefined {
-  return opts.profile ?? (io.env['STACK_PROFILE'] || undefined);
+/** --profile, else STACK_PROFILE from the environment or the env file. */
+export function profileOf(opts: GlobalOptions, spec: Pick<StackSpec, 'env'>): string | undefined {
+  return opts.profile ?? (spec.env['STACK_PROFILE'] || undefined);
 }

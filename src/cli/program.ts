@@ -2,15 +2,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { formatProblem } from '../core/problems.js';
 import type { EnvFormat } from '../connect/connection-env.js';
 import type { Strategy } from '../core/events.js';
 import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../core/errors.js';
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
-import { renderGraph, type GraphFormat } from '../graph/render.js';
+import { graphJson, renderGraph, type GraphFormat } from '../graph/render.js';
+import { planText } from '../report/plan-text.js';
+import { formatProblem } from '../report/problems.js';
 import type { UpFlags } from './commands/up.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
-import { unknownServices, withProfile } from './flags.js';
+import { unknownServices, wholeNumber, withProfile } from './flags.js';
 import { EXIT, errorJson, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -66,7 +67,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .action((services: string[], o: { strategy: Strategy }, cmd: Command) => {
       const opts = globals(cmd);
       const { spec } = load(opts, io);
-      const { selected, unknown } = selectServices(spec.services, withProfile(spec, services, profileOf(opts, io)));
+      const { selected, unknown } = selectServices(spec.services, withProfile(spec, services, profileOf(opts, spec)));
       if (unknown.length) throw unknownServices(unknown, Object.keys(spec.services));
       const waves = planWaves(spec.services, selected);
       const dependencies = Object.fromEntries(selected.map((n) => [n, spec.services[n]!.dependsOn]));
@@ -76,13 +77,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         );
         return;
       }
-      io.stdout.write(`plan for ${spec.name} (${relative(io.cwd, spec.file) || spec.file}), strategy ${o.strategy}:\n`);
-      waves.forEach((w, i) => io.stdout.write(`  wave ${i}: ${w.map((n) => label(n, dependencies[n]!)).join(', ')}\n`));
-      io.stdout.write(
-        `stop order (down): ${stopOrder(waves)
-          .map((w) => w.join(', '))
-          .join(' → ')}\n`,
-      );
+      io.stdout.write(planText(spec.name, relative(io.cwd, spec.file) || spec.file, o.strategy, waves, dependencies));
     });
 
   program
@@ -91,9 +86,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'text']).default('text'))
     .action((services: string[], o: { format: GraphFormat }, cmd: Command) => {
       const { spec } = load(globals(cmd), io);
-      const { selected, unknown } = selectServices(spec.services, withProfile(spec, services, profileOf(globals(cmd), io)));
+      const { selected, unknown } = selectServices(spec.services, withProfile(spec, services, profileOf(globals(cmd), spec)));
       if (unknown.length) throw unknownServices(unknown, Object.keys(spec.services));
-      io.stdout.write(renderGraph(spec.services, o.format, selected));
+      io.stdout.write(globals(cmd).json ? `${JSON.stringify(graphJson(spec.services, selected))}\n` : renderGraph(spec.services, o.format, selected));
     });
 
   program
@@ -141,6 +136,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('internal: the background supervisor behind `up --detach`')
     .addOption(new Option('--strategy <strategy>').choices(['eager', 'waves']).default('eager'))
     .option('--wait-timeout <duration>')
+    .option('--supervisor-of <state-dir>', "marks the process as that stack's supervisor, for `stack down`")
     .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) =>
       setExit(await (await import('./commands/supervise.js')).superviseChild(services, o, globals(cmd), io)),
     );
@@ -148,9 +144,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   program
     .command('down')
     .description('stop the supervisor, then the services in reverse dependency order; remove containers and networks')
-    .option('--volumes', 'also remove the named volumes (data is lost)')
-    .option('-t, --timeout <seconds>', 'seconds each container gets to stop', '10')
-    .action(async (o: { volumes?: boolean; timeout: string }, cmd: Command) => (await import('./commands/ops.js')).downCommand(o, globals(cmd), io));
+    .option('-v, --volumes', 'also remove the named volumes (data is lost)')
+    .option('-t, --timeout <seconds>', 'seconds each container gets to stop (0–3600)', wholeNumber(0, 3600), 10)
+    .action(async (o: { volumes?: boolean; timeout: number }, cmd: Command) => (await import('./commands/ops.js')).downCommand(o, globals(cmd), io));
 
   program
     .command('restart <services...>')
@@ -179,17 +175,14 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('logs <service>')
     .description("the service's container logs")
     .option('--follow', 'keep printing until Ctrl-C')
-    .option('-n, --tail <lines>', 'lines from the end', '100')
-    .action(async (service: string, o: { follow?: boolean; tail: string }, cmd: Command) =>
+    .option('-n, --tail <lines>', 'lines from the end', wholeNumber(0, 1_000_000), 100)
+    .action(async (service: string, o: { follow?: boolean; tail: number }, cmd: Command) =>
       (await import('./commands/ops.js')).logsCommand(service, o, globals(cmd), io),
     );
 
   return program;
 }
 
-function label(name: string, deps: { service: string; condition: string }[]): string {
-  return deps.length ? `${name} (after ${deps.map((d) => `${d.service}${d.condition === 'healthy' ? '' : ` ${d.condition}`}`).join(', ')})` : name;
-}
 
 function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {
   if (err instanceof CommanderError) {

@@ -6,6 +6,7 @@ import type { Renderer } from '../report/renderer.js';
 import type { DockerRuntime } from '../runtime/docker-runtime.js';
 import { Journal } from '../state/journal.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
+import type { SessionDeps } from '../session/acquire.js';
 import { load, type GlobalOptions } from './context.js';
 import { runtimeFor } from './wiring.js';
 import type { CliIo } from './io.js';
@@ -16,12 +17,13 @@ export interface StackContext {
   runtime: DockerRuntime;
   paths: StatePaths;
   journal: Journal;
+  session: SessionDeps;
 }
 
 export function stackContext(opts: GlobalOptions, io: CliIo): StackContext {
   const loaded = load(opts, io);
-  const paths = statePaths(loaded.spec.dir, loaded.spec.name, io.env);
-  return { loaded, spec: loaded.spec, runtime: runtimeFor(loaded, io), paths, journal: new Journal(paths.journal) };
+  const paths = statePaths(loaded.spec.dir, loaded.spec.name, loaded.spec.env);
+  return { loaded, spec: loaded.spec, runtime: runtimeFor(loaded.spec), paths, journal: new Journal(paths.journal), session: { paths, clock: io.clock } };
 }
 
 /** Every event goes to the journal and, when given, a renderer. */

@@ -1,6 +1,5 @@
-/** The real runtime, clock and renderer for commands that touch Docker (loaded only by those commands). */
-import type { LoadedStack } from '../config/loader.js';
-import { systemClock } from '../core/clock.js';
+/** The real runtime and renderer for commands that touch Docker (loaded only by those commands). */
+import type { StackSpec } from '../config/types.js';
 import { JsonRenderer } from '../report/json-renderer.js';
 import { PlainRenderer } from '../report/plain-renderer.js';
 import type { Renderer } from '../report/renderer.js';
@@ -9,12 +8,9 @@ import { DockerRuntime } from '../runtime/docker-runtime.js';
 import type { GlobalOptions } from './context.js';
 import type { CliIo } from './io.js';
 
-export function runtimeFor(loaded: LoadedStack, io: CliIo): DockerRuntime {
-  const { spec } = loaded;
-  return new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, io.env);
+export function runtimeFor(spec: StackSpec): DockerRuntime {
+  return new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, spec.env);
 }
-
-export const clock = systemClock;
 
 /** A live view on a terminal, plain lines elsewhere (CI, editors' task panes, pipes), JSON when asked. */
 export function rendererFor(opts: GlobalOptions, io: CliIo): Renderer {

@@ -1,8 +1,11 @@
 /** Reads the service names declared in compose files, without calling compose (so `validate` needs no Docker). */
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { ConfigProblem } from '../core/problems.js';
+import { parseYaml } from './parse-yaml.js';
+import { MiB, readConfigFile } from './read-file.js';
+
+/** Compose files are data for compose; this is only a guard against reading something that is not one. */
+export const COMPOSE_FILE_LIMIT = 16 * MiB;
 
 export interface ComposeServices {
   /** Service names across all files (later files may add services). */
@@ -15,24 +18,20 @@ export function readComposeServices(files: readonly string[], stackFile: string,
   const problems: ConfigProblem[] = [];
   for (const [i, file] of files.entries()) {
     const shown = relative(baseDir, file) || file;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      problems.push({ file: stackFile, path: `compose.files[${i}]`, message: `compose file ${shown} does not exist (paths are relative to stack.yaml)` });
+    const read = readConfigFile(file, COMPOSE_FILE_LIMIT);
+    if (!read.ok) {
+      problems.push({ file: stackFile, path: `compose.files[${i}]`, message: `compose file ${shown} ${read.why} (paths are relative to stack.yaml)` });
       continue;
     }
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-    if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
-        const pos = lines.linePos(err.pos[0]);
-        problems.push({ file: shown, path: '', message: `not valid YAML: ${err.message.split('\n')[0]}`, line: pos.line, col: pos.col });
-      }
+    const parsed = parseYaml(read.text);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems.map((p) => ({ file: shown, path: '', ...p })));
       continue;
     }
-    const json = doc.toJS() as { services?: Record<string, unknown> } | null;
-    for (const name of Object.keys(json?.services ?? {})) services.add(name);
+    const doc = parsed.data as { services?: unknown } | null;
+    if (doc !== null && typeof doc === 'object' && doc.services !== null && typeof doc.services === 'object') {
+      for (const name of Object.keys(doc.services)) services.add(name);
+    }
   }
   return { services, problems };
 }

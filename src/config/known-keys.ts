@@ -1,65 +1,23 @@
-/** Every key stack.yaml allows anywhere, for "did you mean" hints on unknown keys. */
-export const KNOWN_KEYS = [
-  'version',
-  'name',
-  'compose',
-  'files',
-  'env_file',
-  'defaults',
-  'services',
-  'startup_timeout',
-  'probe',
-  'interval',
-  'timeout',
-  'success_threshold',
-  'failure_threshold',
-  'description',
-  'compose_service',
-  'depends_on',
-  'service',
-  'condition',
-  'type',
-  'port',
-  'host',
-  'path',
-  'scheme',
-  'method',
-  'expect',
-  'status',
-  'body_contains',
-  'json',
-  'username_env',
-  'password_env',
-  'db',
-  'user',
-  'user_env',
-  'database',
-  'database_env',
-  'query',
-  'api_key_env',
-  'command',
-  'heal',
-  'on',
-  'backoff',
-  'initial',
-  'factor',
-  'max',
-  'jitter',
-  'reset_after',
-  'max_restarts',
-  'window',
-  'restart_dependents',
-  'stop_timeout',
-  'liveness',
-  'notify',
-  'webhook',
-  'url',
-  'url_env',
-  'exports',
-  'profiles',
-  'supervisor',
-  'metrics',
-] as const;
+/** Keys stack.yaml allows, for "did you mean" hints on unknown keys. */
+import { z } from 'zod';
+import { stackFileSchema } from './schema.js';
+
+let known: string[] | undefined;
+
+/** Every key stack.yaml allows anywhere, read off the schema itself (computed once, when a hint is needed). */
+export function knownKeys(): readonly string[] {
+  if (known) return known;
+  const keys = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    const o = node as Record<string, unknown>;
+    if (o['properties'] && typeof o['properties'] === 'object') Object.keys(o['properties']).forEach((k) => keys.add(k));
+    Object.values(o).forEach(walk);
+  };
+  walk(z.toJSONSchema(stackFileSchema, { io: 'input', unrepresentable: 'any' }));
+  return (known = [...keys].filter((k) => k !== '$schema').sort());
+}
 
 /** The known key within edit distance 2 of `word`, if exactly one is nearest. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {

@@ -2,7 +2,7 @@
  * Loads stack.yaml as a pipeline: read → parse (keeping line/col) → schema → defaults → validators.
  * Returns the spec and warnings, or throws one ConfigError holding every problem found. Never prints.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -15,7 +15,13 @@ import { pathToString, type ConfigProblem } from '../core/problems.js';
 import { stackFileSchema, type StackFile } from './schema.js';
 import type { StackSpec } from './types.js';
 import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
-import { closest, KNOWN_KEYS } from './known-keys.js';
+import { closest, knownKeys } from './known-keys.js';
+import { parseYaml } from './parse-yaml.js';
+import { MiB, readConfigFile } from './read-file.js';
+
+/** Far above any real stack file (20,000 services fit in under 1 MiB), far below what would hang a CLI. */
+export const STACK_FILE_LIMIT = 4 * MiB;
+export const ENV_FILE_LIMIT = 1 * MiB;
 
 export interface LoadOptions {
   /** The process environment (injected so tests control it). */
@@ -32,17 +38,13 @@ export interface LoadedStack {
   warnings: ConfigProblem[];
 }
 
-/** What the environment may change about loading: STACK_COMPOSE_FILES (separated like PATH), STACK_PROJECT_NAME. */
-export function envOverrides(
-  env: Readonly<Record<string, string | undefined>>,
-  composeFiles: readonly string[] = [],
-): Pick<LoadOptions, 'extraComposeFiles' | 'projectName'> {
-  const projectName = env['STACK_PROJECT_NAME'];
-  return {
-    extraComposeFiles: [...composeFiles, ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean)],
-    ...(projectName ? { projectName } : {}),
-  };
-}
+/**
+ * The `stack` settings that may come from the environment or, as compose reads COMPOSE_FILE from `.env`,
+ * from the env file: STACK_COMPOSE_FILES (extra compose files, separated like PATH), STACK_PROJECT_NAME,
+ * STACK_PROFILE, STACK_COMPOSE, STACK_METRICS_ADDR, STACK_STATE_DIR (and DOCKER_HOST). The environment wins.
+ * Paths from the environment are relative to the working directory; from the env file, to stack.yaml's.
+ */
+export const STACK_SETTINGS = ['STACK_COMPOSE_FILES', 'STACK_PROJECT_NAME', 'STACK_PROFILE', 'STACK_COMPOSE', 'STACK_METRICS_ADDR', 'STACK_STATE_DIR', 'DOCKER_HOST'] as const;
 
 /** Secrets a probe names (`*_env`) that are not set: a warning for `validate`, an error for `up`. */
 export function missingSecrets(warnings: readonly ConfigProblem[]): ConfigProblem[] {
@@ -55,36 +57,36 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   const cwd = options.cwd ?? process.cwd();
   const path = resolve(cwd, file);
   const shown = relative(cwd, path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ConfigError([{ file: shown, path: '', message: 'file not found; create it (see README) or pass -f/--file PATH' }]);
+  const read = readConfigFile(path, STACK_FILE_LIMIT);
+  if (!read.ok) {
+    const message = read.why === 'does not exist' ? 'file not found; create it (see README) or pass -f/--file PATH' : `${read.why}; pass the stack file with -f/--file PATH`;
+    throw new ConfigError([{ file: shown, path: '', message }]);
   }
+  const text = read.text;
+  const yaml = parseYaml(text);
+  if (!yaml.ok) throw new ConfigError(yaml.problems.map((p) => ({ file: shown, path: '', ...p })));
 
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { file: shown, path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: pos.line, col: pos.col };
-      }),
-    );
-  }
-
+  // Positions come from a second, slower parse that keeps the source: only made when there is a problem to place.
+  let source: { doc: Document; lines: LineCounter } | undefined;
+  const located = () => {
+    if (!source) {
+      const lines = new LineCounter();
+      source = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }), lines };
+    }
+    return source;
+  };
   // Problems found outside the YAML walk (e.g. a missing compose file) get their position from their path.
   const placed = (list: ConfigProblem[]) =>
-    list.map((p) => (p.line === undefined && p.file === shown && p.path ? { ...p, ...locate(doc, lines, parsePath(p.path)) } : p));
+    list.map((p) => (p.line === undefined && p.file === shown && p.path ? { ...p, ...locate(located().doc, located().lines, parsePath(p.path)) } : p));
   const at = (p: readonly PropertyKey[], message: string, atKey = false): ConfigProblem => ({
     file: shown,
     path: pathToString(p),
     message,
-    ...locate(doc, lines, p, atKey),
+    ...locate(located().doc, located().lines, p, atKey),
   });
 
   const dir = dirname(path);
-  const raw = doc.toJS() as unknown;
+  const raw = yaml.data;
   const parsed = stackFileSchema.safeParse(raw);
   if (!parsed.success) {
     // Still check the graph and compose files of what could be read, so all problems come out together.
@@ -99,20 +101,24 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
           ]).errors,
         ]
       : [];
-    const schema = parsed.error.issues.flatMap((issue) => schemaProblems(issue, at, doc));
+    const schema = parsed.error.issues.flatMap((issue) => schemaProblems(issue, at, located().doc));
     throw new ConfigError(sortProblems(placed([...schema, ...graphProblems])));
   }
 
   const envFiles = resolveEnvFiles(parsed.data, dir);
-  const env = readEnv(envFiles.found, options.env ?? process.env);
+  const processEnv = options.env ?? process.env;
+  const { env, problems: envProblems } = readEnv(envFiles.found, processEnv, (f, why) => at(['env_file'], `env file ${relative(cwd, f)} ${why}`));
+  // STACK_COMPOSE_FILES from the environment is relative to the working directory, from the env file to stack.yaml's.
+  const settingsBase = processEnv['STACK_COMPOSE_FILES'] ? cwd : dir;
   const composeFiles = [
     ...parsed.data.compose.files.map((f) => resolve(dir, f)),
     ...(options.extraComposeFiles ?? []).map((f) => (isAbsolute(f) ? f : resolve(cwd, f))),
+    ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean).map((f) => resolve(settingsBase, f)),
   ];
   const spec: StackSpec = {
     file: path,
     dir,
-    name: options.projectName || parsed.data.name,
+    name: options.projectName || env['STACK_PROJECT_NAME'] || parsed.data.name,
     composeFiles,
     envFiles: envFiles.found,
     env,
@@ -128,7 +134,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   const compose = readComposeServices(composeFiles, shown, cwd);
   const { errors, warnings } = runValidators({ spec, composeServices: compose.services, problem: (p, m) => at(p, m) });
   const missingEnvFiles = envFiles.missing.map((f) => at(['env_file'], `env file ${relative(cwd, f)} does not exist`));
-  const problems = [...compose.problems, ...missingEnvFiles, ...errors];
+  const problems = [...compose.problems, ...missingEnvFiles, ...envProblems, ...errors];
   if (problems.length > 0) throw new ConfigError(sortProblems(placed(problems)), warnings);
   return { spec, warnings };
 }
@@ -173,15 +179,24 @@ function resolveEnvFiles(file: StackFile, dir: string): { found: string[]; missi
 }
 
 /** Env files first, then the process environment on top (as compose does). */
-function readEnv(files: readonly string[], processEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function readEnv(
+  files: readonly string[],
+  processEnv: Readonly<Record<string, string | undefined>>,
+  problem: (file: string, why: string) => ConfigProblem,
+): { env: Record<string, string>; problems: ConfigProblem[] } {
   const env: Record<string, string> = {};
-  for (const f of files) Object.assign(env, parseEnv(readFileSync(f, 'utf8')));
+  const problems: ConfigProblem[] = [];
+  for (const f of files) {
+    const read = readConfigFile(f, ENV_FILE_LIMIT);
+    if (read.ok) Object.assign(env, parseEnv(read.text));
+    else problems.push(problem(f, read.why));
+  }
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
-  return env;
+  return { env, problems };
 }
 
 function didYouMean(key: string): string {
-  const near = closest(key, KNOWN_KEYS);
+  const near = closest(key, knownKeys());
   return near ? ` (did you mean ${near}?)` : '';
 }
 

@@ -4,12 +4,28 @@
  * `npm run schema` publishes this schema as schema/stack.schema.json for editors.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 
-const duration = z
+/** Every duration is at most a day: longer ones overflow Node's timers, which then fire at once. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
+const durationText = z
   .string()
-  .regex(new RegExp(DURATION_PATTERN), { message: 'is not a duration: use a number with ms, s, m or h, e.g. 250ms, 15s, 2m' })
-  .describe('A duration: a number followed by ms, s, m or h (e.g. 250ms, 15s, 2m).');
+  .regex(new RegExp(DURATION_PATTERN), { message: 'is not a duration: use a number with ms, s, m or h, e.g. 250ms, 15s, 2m' });
+
+/** A duration of at least `minMs` (and at most a day); `why` says what a smaller one would do. */
+const duration = (minMs: number, why: string) =>
+  durationText
+    .refine(
+      (text) => {
+        const ms = parseDuration(text);
+        return ms === undefined || (ms >= minMs && ms <= MAX_DURATION_MS);
+      },
+      { message: `must be between ${formatDuration(minMs)} and 24h${why ? ` (${why})` : ''}` },
+    )
+    .describe(`A duration: a number followed by ms, s, m or h (e.g. 250ms, 15s, 2m); at least ${formatDuration(minMs)}, at most 24h.`);
+
+const probeEvery = () => duration(100, 'a probe every few ms floods the service and the journal');
 
 const port = z.number().int().min(1).max(65535).describe('The container port; the host port is resolved from the running container.');
 const envName = z
@@ -18,10 +34,10 @@ const envName = z
   .describe('Name of an environment variable (from the environment or env_file) holding the value.');
 
 export const probeTimingShape = {
-  interval: duration.optional().describe('Time between two probe attempts (default 250ms).'),
-  timeout: duration.optional().describe('A single attempt is cut after this long (default 2s).'),
-  success_threshold: z.number().int().min(1).optional().describe('Consecutive successes needed to be healthy (default 1).'),
-  failure_threshold: z.number().int().min(1).optional().describe('Consecutive failures that make a running service unhealthy (default 3).'),
+  interval: probeEvery().optional().describe('Time between two probe attempts (default 250ms).'),
+  timeout: duration(100, '').optional().describe('A single attempt is cut after this long (default 2s).'),
+  success_threshold: z.number().int().min(1).max(1000).optional().describe('Consecutive successes needed to be healthy (default 1).'),
+  failure_threshold: z.number().int().min(1).max(1000).optional().describe('Consecutive failures that make a running service unhealthy (default 3).'),
 };
 
 const hostShape = { host: z.string().optional().describe('Host to probe instead of the published port on loopback.') };
@@ -104,19 +120,19 @@ export const healSchema = z
       .describe('What is healed: exit (crash, OOM, kill), stopped (a stop by hand, e.g. docker stop), unhealthy (liveness probe failing). Default all three.'),
     backoff: z
       .strictObject({
-        initial: duration.optional().describe('Delay before the first restart (default 1s).'),
-        factor: z.number().min(1).optional().describe('Each further restart waits this many times longer (default 2).'),
-        max: duration.optional().describe('Longest delay (default 60s).'),
+        initial: duration(100, 'restarts this close together are a crash loop of our own making').optional().describe('Delay before the first restart (default 1s).'),
+        factor: z.number().min(1).max(100).optional().describe('Each further restart waits this many times longer (default 2).'),
+        max: duration(100, '').optional().describe('Longest delay (default 60s).'),
         jitter: z.number().min(0).max(1).optional().describe('Random spread of each delay, as a fraction (default 0.2 = ±20%).'),
       })
       .optional(),
-    reset_after: duration.optional().describe('Healthy this long after a restart resets the backoff (default 5m).'),
-    max_restarts: z.number().int().min(1).optional().describe('Restarts within `window` that open the breaker (default 5).'),
-    window: duration.optional().describe('See max_restarts (default 10m).'),
+    reset_after: duration(1_000, '').optional().describe('Healthy this long after a restart resets the backoff (default 5m).'),
+    max_restarts: z.number().int().min(1).max(10_000).optional().describe('Restarts within `window` that open the breaker (default 5).'),
+    window: duration(1_000, '').optional().describe('See max_restarts (default 10m).'),
     restart_dependents: z.boolean().optional().describe("Restart the service's dependents in graph order once it is healthy again (default false)."),
-    stop_timeout: duration.optional().describe('Grace period when stopping an unhealthy service before it is killed (default 5s).'),
+    stop_timeout: duration(0, '').optional().describe('Grace period when stopping an unhealthy service before it is killed (default 5s).'),
     liveness: z
-      .strictObject({ interval: duration.optional(), timeout: duration.optional(), failure_threshold: z.number().int().min(1).optional() })
+      .strictObject({ interval: probeEvery().optional(), timeout: duration(100, '').optional(), failure_threshold: z.number().int().min(1).max(1000).optional() })
       .optional()
       .describe("Liveness probing of a running service; default: the service's probe timing."),
   })
@@ -127,7 +143,7 @@ export const serviceSchema = z.strictObject({
   compose_service: z.string().optional().describe('The service name in the compose files (default: the key).'),
   depends_on: z.array(dependency).optional(),
   probe: probeSchema.optional(),
-  startup_timeout: duration.optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
+  startup_timeout: duration(1_000, '').optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
   heal: z
     .union([healSchema, z.literal(false)])
     .optional()
@@ -153,7 +169,7 @@ export const stackFileSchema = z.strictObject({
     .describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
   defaults: z
     .strictObject({
-      startup_timeout: duration.optional(),
+      startup_timeout: duration(1_000, '').optional(),
       probe: z.strictObject(probeTimingShape).optional(),
       heal: healSchema.optional(),
     })

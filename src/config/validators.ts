@@ -4,6 +4,7 @@
  */
 import { findCycles } from '../graph/cycles.js';
 import type { ConfigProblem } from '../core/problems.js';
+import { parseTemplate } from './exports-template.js';
 import type { StackSpec } from './types.js';
 
 export interface ValidationContext {

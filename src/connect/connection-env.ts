@@ -3,6 +3,7 @@
  * type or its `exports` templates, with the host ports resolved from the running containers. Secrets
  * (passwords, API keys) are left out unless asked for. Pure: endpoints and the environment come in.
  */
+import { parseTemplate } from '../config/exports-template.js';
 import type { ServiceSpec } from '../config/types.js';
 
 export interface ResolvedService {
@@ -100,15 +101,17 @@ export function connectionEnv(services: readonly ResolvedService[], env: Readonl
 }
 
 function expand(template: string, host: string, probePort: number | undefined, hostPort: (p: number) => number, service: string): string {
-  return template.replace(/\$\{([a-z]+)(?::(\d+))?\}/g, (whole, key: string, arg?: string) => {
-    if (key === 'host') return host;
-    if (key === 'port') {
-      const p = arg ? Number(arg) : probePort;
-      if (p === undefined) throw new Error(`${service}: \${port} needs a probe port or \${port:N}`);
-      return String(hostPort(p));
-    }
-    throw new Error(`${service}: unknown placeholder ${whole} in exports (use \${host}, \${port}, \${port:N})`);
-  });
+  const parsed = parseTemplate(template);
+  if ('error' in parsed) throw new Error(`${service}: ${parsed.error} in exports`); // validate rejects these
+  return parsed.parts
+    .map((p) => {
+      if ('text' in p) return p.text;
+      if ('host' in p) return host;
+      const port = p.port === 'probe' ? probePort : p.port;
+      if (port === undefined) throw new Error(`${service}: \${port} needs a probe port or \${port:N}`);
+      return String(hostPort(port));
+    })
+    .join('');
 }
 
 export type EnvFormat = 'dotenv' | 'json' | 'github';

@@ -8,11 +8,6 @@ export interface ConfigProblem {
   col?: number;
 }
 
-export function formatProblem(p: ConfigProblem): string {
-  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
-  return p.path ? `${where} ${p.path}: ${p.message}` : `${where}: ${p.message}`;
-}
-
 export function pathToString(path: readonly PropertyKey[]): string {
   return path
     .map((k) => (typeof k === 'number' ? `[${k}]` : String(k)))

@@ -4,17 +4,14 @@
  * one on its probe. Emits events; throws a typed error when the selected services are not all healthy.
  */
 import type { ServiceSpec, StackSpec } from '../config/types.js';
-import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError, type StackError } from '../core/errors.js';
+import { StartFailedError, UsageError } from '../core/errors.js';
 import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from '../core/events.js';
+import { createInBatches } from './create-batches.js';
 import { deadlineOf, defaultProbeRunner, failureReport, gate, probeContext, type ProbeRunner } from './gate.js';
-
-/** Services per compose create call (see the comment where batches are made). */
-export const CREATE_BATCH = 40;
-
-const chunk = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+import { upError } from './up-error.js';
 
 export interface UpDeps {
   spec: StackSpec;
@@ -81,34 +78,13 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     );
   }
   const waves = planWaves(spec.services, selected);
+  // The engine answers before anything is announced or written: an unreachable engine leaves no trace.
+  await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
 
-  await runtime.ping();
-  // Containers are created by compose in batches, in start order, while earlier batches already start:
-  // compose v1 slows down superlinearly with many services in one call (measured here: 200 services in
-  // one call did not finish in 5 minutes; in batches of 50 all 200 took 6 s).
-  const batches = chunk(waves.flat(), CREATE_BATCH);
-  const batchOf = new Map(batches.flatMap((b, i) => b.map((n) => [n, i] as const)));
-  let createError: unknown;
-  const created: Promise<boolean>[] = [];
-  for (const [i, batch] of batches.entries()) {
-    created.push(
-      (async () => {
-        if (i > 0 && !(await created[i - 1])) return false;
-        emit({ type: 'create', at: clock.now(), phase: 'begin', services: batch });
-        try {
-          await runtime.create(batch.map((n) => spec.services[n]!.composeService));
-        } catch (err) {
-          createError = err;
-          return false;
-        }
-        emit({ type: 'create', at: clock.now(), phase: 'end', services: batch });
-        return true;
-      })(),
-    );
-  }
-  // With one batch (up to CREATE_BATCH services) nothing starts before everything is created, as before.
-  if (batches.length === 1 && !(await created[0])) throw createError;
+  const creation = createInBatches({ runtime, clock, emit }, waves.flat(), (n) => spec.services[n]!.composeService);
+  // With one batch nothing starts before everything is created.
+  if (creation.single && !(await creation.ready(waves[0]![0]!))) throw creation.error();
 
   const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();
@@ -149,7 +125,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
       if (!previous) return setState(s.name, 'skipped', `wave ${wave - 1} did not become healthy`);
     }
     if (signal.aborted) return setState(s.name, 'cancelled');
-    if (!(await created[batchOf.get(s.name)!])) return setState(s.name, 'skipped', 'its container could not be created');
+    if (!(await creation.ready(s.name))) return setState(s.name, 'skipped', 'its container could not be created');
 
     const startedAt = clock.now();
     const existing = await runtime.inspect(s.composeService);
@@ -228,7 +204,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   const settled = await Promise.allSettled(selected.map((n) => runService(spec.services[n]!)));
   const bug = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (bug) throw bug.reason;
-  if (createError) throw createError;
+  if (creation.error()) throw creation.error();
 
   const skipped = selected.filter((n) => tracks.get(n)!.state === 'skipped');
   for (const report of reports.values()) {
@@ -243,7 +219,14 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     }),
   );
   const durationMs = clock.now() - begin;
-  const error = upError();
+  const error = upError({
+    selected,
+    requested: options.services && options.services.length > 0 ? options.services : selected,
+    state: (n) => tracks.get(n)!.state,
+    running: (n) => tracks.get(n)!.running === true,
+    reports: [...reports.values()],
+    interrupted: signal.aborted,
+  });
   emit({
     type: 'done',
     at: clock.now(),
@@ -254,24 +237,4 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   });
   if (error) throw error;
   return { durationMs, waves, outcome };
-
-  function upError(): StackError | undefined {
-    if (selected.every((n) => ['healthy', 'completed'].includes(tracks.get(n)!.state))) return undefined;
-    const list = (state: ServiceState) => selected.filter((n) => tracks.get(n)!.state === state);
-    if (signal.aborted) {
-      const healthy = list('healthy');
-      const leftRunning = selected.filter((n) => tracks.get(n)!.running && !healthy.includes(n));
-      const notStarted = selected.filter((n) => !tracks.get(n)!.running);
-      return new InterruptedError(
-        `interrupted: healthy: ${healthy.join(', ') || 'none'}; left as they were (running, not proven healthy): ${leftRunning.join(', ') || 'none'}; not started: ${notStarted.join(', ') || 'none'}`,
-      );
-    }
-    const failed = list('failed');
-    const failures = [...reports.values()];
-    const requested = options.services && options.services.length > 0 ? options.services : selected;
-    const summary = `${failed.join(', ')} failed${skipped.length ? `; not started: ${skipped.join(', ')}` : ''}`;
-    if (!requested.some((n) => failed.includes(n))) return new DependencyFailedError(`${requested.join(', ')} not started: ${summary}`, failures);
-    if (failures.every((r) => r.kind === 'start-error')) return new StartFailedError(summary, failures[0]?.reason.split(' — ')[1], failures);
-    return new GateFailedError(summary, failures);
-  }
 }

@@ -10,6 +10,17 @@ interface GraphService {
 
 const id = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 
+/** The graph as data, for `stack graph --json`: nodes in wave order, edges from a service to what it depends on. */
+export function graphJson(services: Readonly<Record<string, GraphService>>, subset?: readonly string[]) {
+  const waves = planWaves(services, subset);
+  const names = waves.flat();
+  return {
+    waves,
+    services: names.map((n) => ({ name: n, probe: services[n]!.probe?.type ?? null })),
+    edges: names.flatMap((n) => services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition }))),
+  };
+}
+
 export function renderGraph(services: Readonly<Record<string, GraphService>>, format: GraphFormat, subset?: readonly string[]): string {
   const waves = planWaves(services, subset);
   const names = waves.flat();

@@ -5,6 +5,7 @@
  */
 import pRetry from 'p-retry';
 import { request } from 'undici';
+import type { Clock } from '../core/clock.js';
 import type { Emit } from '../core/events.js';
 import type { HealNotification } from './notification.js';
 import { describeNetworkError } from '../probes/http-get.js';
@@ -19,14 +20,16 @@ export interface WebhookOptions {
   url: string;
   stack: string;
   emit: Emit;
+  clock: Pick<Clock, 'now'>;
   retries?: number;
   minTimeoutMs?: number;
 }
 
-export function webhookNotifier(o: WebhookOptions): (n: HealNotification) => void {
+/** Returns the notifier; each call returns the delivery's promise (healing never awaits it; tests may). */
+export function webhookNotifier(o: WebhookOptions): (n: HealNotification) => Promise<void> {
   return (n) => {
     const body = JSON.stringify({ stack: o.stack, ...n });
-    void pRetry(
+    return pRetry(
       async () => {
         const res = await request(o.url, {
           method: 'POST',
@@ -39,6 +42,6 @@ export function webhookNotifier(o: WebhookOptions): (n: HealNotification) => voi
         if (res.statusCode >= 300) throw new Error(`the webhook answered ${res.statusCode}`);
       },
       { retries: o.retries ?? 5, minTimeout: o.minTimeoutMs ?? 500, factor: 2 },
-    ).catch((err: unknown) => o.emit({ type: 'notify-failed', at: Date.now(), event: n.event, service: n.service, error: scrub(err, o.url) }));
+    ).catch((err: unknown) => o.emit({ type: 'notify-failed', at: o.clock.now(), event: n.event, service: n.service, error: scrub(err, o.url) }));
   };
 }

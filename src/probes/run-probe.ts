@@ -24,7 +24,7 @@ export type ContextWithoutSignal = Omit<ProbeContext, 'signal' | 'timeoutMs'>;
 export async function runProbe(
   probe: ProbeSpec,
   ctx: ContextWithoutSignal,
-  clock: Pick<Clock, 'now'>,
+  clock: Pick<Clock, 'now' | 'sleep'>,
   parent?: AbortSignal,
   registry: ProbeRegistry = PROBES,
 ): Promise<ProbeResult> {
@@ -34,15 +34,17 @@ export async function runProbe(
   parent?.addEventListener('abort', onParentAbort, { once: true });
   const started = clock.now();
   const at = new Date(started).toISOString();
-  let timer: NodeJS.Timeout | undefined;
-  const cut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      // Settle with the timeout first: aborting below would otherwise report "probe cancelled".
-      reject(new Error(`no answer within the probe timeout (${timeoutMs}ms)`));
+  // Settles with the timeout first: aborting the probe below would otherwise report "probe cancelled".
+  const cut = clock.sleep(timeoutMs, controller.signal).then(
+    () => {
+      const err = new Error(`no answer within the probe timeout (${timeoutMs}ms)`);
       controller.abort(new Error('timeout'));
-    }, timeoutMs);
-    controller.signal.addEventListener('abort', () => reject(new Error('probe cancelled')), { once: true });
-  });
+      throw err;
+    },
+    () => {
+      throw new Error('probe cancelled');
+    },
+  );
   const fn = registry[probe.type] as (p: ProbeSpec, c: ProbeContext) => Promise<string | void>;
   try {
     const detail = await Promise.race([fn(probe, { ...ctx, signal: controller.signal, timeoutMs }), cut]);
@@ -50,9 +52,8 @@ export async function runProbe(
   } catch (err) {
     return { ok: false, latencyMs: clock.now() - started, at, error: err instanceof Error ? err.message : String(err) };
   } finally {
-    clearTimeout(timer);
     parent?.removeEventListener('abort', onParentAbort);
-    controller.abort(); // ends whatever the probe left open
+    controller.abort(); // ends the timer and whatever the probe left open
     cut.catch(() => {});
   }
 }

@@ -87,8 +87,8 @@ export class ComposeCli {
   }
 
   /** `up --no-start`: one compose call creates everything; the engine then starts each container itself. */
-  create(services: readonly string[]): Promise<void> {
-    return this.exec('up', ['--no-start', ...services], `create ${services.join(', ')}`);
+  create(services: readonly string[], noDeps = false): Promise<void> {
+    return this.exec('up', ['--no-start', ...(noDeps ? ['--no-deps'] : []), ...services], `create ${services.join(', ')}`);
   }
 
   down(volumes: boolean): Promise<void> {

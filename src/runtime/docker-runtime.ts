@@ -50,8 +50,8 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async create(composeServices: readonly string[]): Promise<void> {
-    await (await this.composeCli()).create(composeServices);
+  async create(composeServices: readonly string[], options: { onlyThese?: boolean } = {}): Promise<void> {
+    await (await this.composeCli()).create(composeServices, options.onlyThese ?? false);
   }
 
   async down(options: { volumes: boolean }): Promise<void> {
@@ -222,7 +222,7 @@ interface EngineEvent {
   time?: number;
 }
 
-const ACTIONS = new Set(['die', 'kill', 'stop', 'start', 'oom', 'pause', 'unpause']);
+const ACTIONS = new Set(['die', 'kill', 'stop', 'start', 'oom', 'pause', 'unpause', 'destroy']);
 
 export function toRuntimeEvent(e: EngineEvent): RuntimeEvent {
   const raw = e.Action ?? e.status ?? '';

@@ -32,7 +32,7 @@ export interface RuntimeEvent {
   /** The compose service of the container. */
   service: string;
   containerId: string;
-  action: 'die' | 'kill' | 'stop' | 'start' | 'oom' | 'pause' | 'unpause' | 'health_status' | 'other';
+  action: 'die' | 'kill' | 'stop' | 'start' | 'oom' | 'pause' | 'unpause' | 'destroy' | 'health_status' | 'other';
   exitCode?: number;
   /** For kill: the signal number or name sent. */
   signal?: string;
@@ -43,8 +43,11 @@ export interface RuntimeEvent {
 export interface Runtime {
   /** Throws EngineUnreachableError when the engine does not answer. */
   ping(): Promise<void>;
-  /** Creates networks, volumes and containers for these compose services without starting them. */
-  create(composeServices: readonly string[]): Promise<void>;
+  /**
+   * Creates networks, volumes and containers for these compose services without starting them. With
+   * `onlyThese`, compose leaves every other service alone (`--no-deps`), e.g. to recreate one removed container.
+   */
+  create(composeServices: readonly string[], options?: { onlyThese?: boolean }): Promise<void>;
   inspect(composeService: string): Promise<ContainerInfo | undefined>;
   start(composeService: string): Promise<void>;
   stop(composeService: string, timeoutSeconds: number): Promise<void>;

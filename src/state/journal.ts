@@ -1,11 +1,22 @@
 /**
- * The journal: one JSON line per event in `.stack/<project>/events.jsonl`. Bounded: past `maxBytes` the file
- * is rotated to events.1.jsonl (one old file kept), so it never grows without end.
+ * The journal: one JSON line per event in `.stack/<project>/events.jsonl` (0600). Bounded: past `maxBytes`
+ * the file is rotated to events.1.jsonl (one old file kept), so it never grows without end. Readers skip
+ * and count lines that are torn, not JSON, or not a record of a known shape.
  */
-import { appendFileSync, existsSync, openSync, readFileSync, readSync, closeSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { StackEvent } from '../core/events.js';
+import { journalRecordSchema } from './journal-schema.js';
+import { appendPrivateFile, ensurePrivateDir } from './private-files.js';
 
 export type JournalRecord = StackEvent & { ts: string; pid: number };
+
+export interface JournalRead {
+  records: JournalRecord[];
+  /** Lines that were skipped: torn, not JSON, or not a record of a known shape. */
+  malformed: number;
+}
 
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -20,6 +31,7 @@ export class Journal {
   constructor(
     readonly file: string,
     private readonly maxBytes = DEFAULT_MAX_BYTES,
+    private readonly pid = process.pid,
   ) {}
 
   /** This writer's idea of the file's size: read once, then counted, so an event costs one write, not a stat. */
@@ -27,23 +39,30 @@ export class Journal {
 
   append(event: StackEvent): void {
     if (!worthJournaling(event)) return;
-    const line = `${JSON.stringify({ ts: new Date(event.at).toISOString(), pid: process.pid, ...event }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`;
+    const line = `${JSON.stringify({ ts: new Date(event.at).toISOString(), pid: this.pid, ...event }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`;
     try {
-      this.written ??= this.size();
+      if (this.written === undefined) {
+        ensurePrivateDir(dirname(this.file));
+        this.written = this.size();
+      }
       if (this.written + line.length > this.maxBytes) {
         renameSync(this.file, this.file.replace(/\.jsonl$/, '.1.jsonl'));
         this.written = 0;
       }
-      appendFileSync(this.file, line);
+      appendPrivateFile(this.file, line);
       this.written += Buffer.byteLength(line);
     } catch {
       // The journal is a record, not a dependency: a full disk must not stop healing.
     }
   }
 
-  /** Every record, oldest first, across the rotated file and the current one. */
-  read(): JournalRecord[] {
-    return [this.file.replace(/\.jsonl$/, '.1.jsonl'), this.file].flatMap((f) => (existsSync(f) ? parseLines(readFileSync(f, 'utf8')) : []));
+  /** Every well-formed record, oldest first, across the rotated file and the current one. */
+  read(): JournalRead {
+    const out: JournalRead = { records: [], malformed: 0 };
+    for (const f of [this.file.replace(/\.jsonl$/, '.1.jsonl'), this.file]) {
+      if (existsSync(f)) parseLines(readFileSync(f, 'utf8'), out);
+    }
+    return out;
   }
 
   size(): number {
@@ -51,7 +70,7 @@ export class Journal {
   }
 
   /** Calls `onRecord` for each record appended after `from` (a byte offset) until `signal` aborts. */
-  async follow(from: number, onRecord: (r: JournalRecord) => void, signal: AbortSignal, pollMs = 100): Promise<void> {
+  async follow(from: number, onRecord: (r: JournalRecord) => void, signal: AbortSignal, clock: Clock = systemClock, pollMs = 100): Promise<void> {
     let offset = from;
     let partial = '';
     while (!signal.aborted) {
@@ -66,22 +85,31 @@ export class Journal {
         const text = partial + buf.toString('utf8');
         const cut = text.lastIndexOf('\n') + 1;
         partial = text.slice(cut);
-        for (const r of parseLines(text.slice(0, cut))) onRecord(r);
+        const got: JournalRead = { records: [], malformed: 0 };
+        parseLines(text.slice(0, cut), got);
+        got.records.forEach(onRecord);
       }
-      await new Promise((r) => setTimeout(r, pollMs));
+      try {
+        await clock.sleep(pollMs, signal);
+      } catch {
+        return;
+      }
     }
   }
 }
 
-function parseLines(text: string): JournalRecord[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as JournalRecord];
-      } catch {
-        return []; // a torn last line after a crash
-      }
-    });
+function parseLines(text: string, into: JournalRead): void {
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      into.malformed++; // a torn last line after a crash, or garbage
+      continue;
+    }
+    const parsed = journalRecordSchema.safeParse(value);
+    if (parsed.success) into.records.push(value as JournalRecord);
+    else into.malformed++;
+  }
 }

@@ -2,12 +2,15 @@
  * One `up`, supervisor, `down` or `restart` per stack at a time, across terminals, IDE hooks and CI steps.
  * proper-lockfile holds the lock (kept fresh while the holder lives); owner.json says who holds it and what
  * it is doing, so a second command can report it and wait for or join that run. A holder that died
- * (SIGKILL) is detected by its pid and its lock taken over at once.
+ * (SIGKILL, even if not yet reaped) is detected by its pid and its lock taken over at once.
  */
 import { hostname } from 'node:os';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
+import type { Clock } from '../core/clock.js';
 import type { StatePaths } from './paths.js';
+import { ensurePrivateDir, writePrivateFile } from './private-files.js';
+import { systemProcesses, type ProcessTable } from './processes.js';
 
 export type OwnerPhase = 'up' | 'supervising' | 'down' | 'restart';
 
@@ -31,24 +34,27 @@ export interface HeldLock {
 
 export type LockAttempt = { acquired: true; lock: HeldLock } | { acquired: false; owner: Owner | undefined };
 
-export function readOwner(paths: StatePaths): Owner | undefined {
+export function readOwner(paths: Pick<StatePaths, 'owner'>): Owner | undefined {
   try {
-    return JSON.parse(readFileSync(paths.owner, 'utf8')) as Owner;
+    const o = JSON.parse(readFileSync(paths.owner, 'utf8')) as Partial<Owner> | null;
+    // A hand-edited or torn file is no owner at all, not a crash.
+    if (!o || typeof o.pid !== 'number' || typeof o.host !== 'string' || typeof o.command !== 'string' || typeof o.phase !== 'string' || typeof o.since !== 'string') {
+      return undefined;
+    }
+    return o as Owner;
   } catch {
     return undefined;
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** The owner when it is a live process on this host; a dead or zombie holder, or another host's, is not. */
+export function liveOwner(paths: Pick<StatePaths, 'owner'>, procs: ProcessTable = systemProcesses): Owner | undefined {
+  const owner = readOwner(paths);
+  return owner && owner.host === hostname() && procs.alive(owner.pid) ? owner : undefined;
 }
 
-export async function tryLock(paths: StatePaths, command: string, phase: OwnerPhase): Promise<LockAttempt> {
+export async function tryLock(paths: StatePaths, command: string, phase: OwnerPhase, procs: ProcessTable = systemProcesses): Promise<LockAttempt> {
+  ensurePrivateDir(paths.dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const release = await lockfile.lock(paths.dir, {
@@ -58,18 +64,20 @@ export async function tryLock(paths: StatePaths, command: string, phase: OwnerPh
         realpath: false,
         onCompromised: () => {}, // a lost lock is reported by the next command's pid check, not by crashing
       });
+      chmodSync(paths.lock, 0o700);
       const owner: Owner = { pid: process.pid, host: hostname(), command, phase, since: new Date().toISOString() };
-      writeFileSync(paths.owner, JSON.stringify(owner));
+      writePrivateFile(paths.owner, JSON.stringify(owner));
       return {
         acquired: true,
         lock: {
           owner,
           update(changes) {
             Object.assign(owner, changes);
-            writeFileSync(paths.owner, JSON.stringify(owner));
+            writePrivateFile(paths.owner, JSON.stringify(owner));
           },
           async release() {
-            rmSync(paths.owner, { force: true });
+            // Only our own record: after the state directory was removed, another run may own a new one.
+            if (readOwner(paths)?.pid === owner.pid) rmSync(paths.owner, { force: true });
             await release().catch(() => {});
           },
         },
@@ -77,8 +85,8 @@ export async function tryLock(paths: StatePaths, command: string, phase: OwnerPh
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       const owner = readOwner(paths);
-      // The holder is gone (killed): take the lock over now instead of waiting for it to go stale.
-      if (attempt === 0 && owner && owner.host === hostname() && !alive(owner.pid)) {
+      // The holder is gone (killed, maybe not yet reaped): take the lock over now instead of waiting for it to go stale.
+      if (attempt === 0 && owner && owner.host === hostname() && !procs.alive(owner.pid)) {
         rmSync(paths.lock, { recursive: true, force: true });
         continue;
       }
@@ -88,14 +96,14 @@ export async function tryLock(paths: StatePaths, command: string, phase: OwnerPh
   return { acquired: false, owner: readOwner(paths) };
 }
 
-/** Asks whoever holds the lock on this host (a supervisor, an up) to stop, and waits up to `timeoutMs` for it to exit. */
-export async function stopHolder(paths: StatePaths, timeoutMs = 20_000): Promise<Owner | undefined> {
-  const owner = readOwner(paths);
-  if (!owner || owner.host !== hostname() || !alive(owner.pid)) return undefined;
-  process.kill(owner.pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive(owner.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  return owner;
+/** SIGTERM to each pid (and SIGCONT, so a stopped one gets it too), then waits up to `timeoutMs` for all to be gone. */
+export async function stopProcesses(pids: readonly number[], clock: Clock, procs: ProcessTable = systemProcesses, timeoutMs = 20_000): Promise<void> {
+  for (const pid of pids) {
+    procs.kill(pid, 'SIGTERM');
+    procs.kill(pid, 'SIGCONT');
+  }
+  const deadline = clock.now() + timeoutMs;
+  while (pids.some((p) => procs.alive(p)) && clock.now() < deadline) await clock.sleep(100);
 }
 
 export function describeOwner(owner: Owner | undefined): string {

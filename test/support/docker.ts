@@ -1,6 +1,11 @@
 /** Small helpers for integration tests: run the built CLI, look at the engine with the docker CLI. */
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Journal, type JournalRecord } from '../../src/state/journal.js';
+import { statePaths, type StatePaths } from '../../src/state/paths.js';
 
 const exec = promisify(execFile);
 export const CLI = 'dist/cli/main.js';
@@ -53,6 +58,40 @@ export function purge(project: string): void {
   for (const v of projectVolumes(project)) docker('volume', 'rm', '-f', v);
 }
 
-export function startedAt(container: string): string {
-  return docker('inspect', '-f', '{{.State.StartedAt}}', container);
+/**
+ * The container of a compose service, found by compose's own labels: the same on compose v1 and v2, whatever
+ * their naming (project_service_1 or project-service-1).
+ */
+export function containerOf(project: string, service: string): string {
+  const ids = docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`)
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length !== 1) throw new Error(`expected one container for ${project}/${service}, found ${ids.length}`);
+  return ids[0]!;
+}
+
+/** When the service's container last started. */
+export function startedAt(project: string, service: string): string {
+  return docker('inspect', '-f', '{{.State.StartedAt}}', containerOf(project, service));
+}
+
+export function containerState(project: string, service: string): string {
+  return docker('inspect', '-f', '{{.State.Status}}', containerOf(project, service));
+}
+
+/** A test file's own state directory (STACK_STATE_DIR), outside the checkout; `remove` deletes it. */
+export function testState(project: string): { dir: string; env: { STACK_STATE_DIR: string }; paths: StatePaths; journal: Journal; records(): JournalRecord[]; remove(): void } {
+  const dir = join(mkdtempSync(join(tmpdir(), `${project}-`)), 'state');
+  const paths = statePaths('', project, { STACK_STATE_DIR: dir });
+  const journal = new Journal(paths.journal);
+  return { dir, env: { STACK_STATE_DIR: dir }, paths, journal, records: () => journal.read().records, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Asserts that `first` and `second` both occur in `text`, `first` before `second`. */
+export function occursBefore(text: string, first: string, second: string): boolean {
+  const a = text.indexOf(first);
+  const b = text.indexOf(second);
+  if (a < 0) throw new Error(`"${first}" does not occur in the output`);
+  if (b < 0) throw new Error(`"${second}" does not occur in the output`);
+  return a < b;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
 import { loadStack } from '../../src/config/loader.js';
-import { formatProblem } from '../../src/core/problems.js';
+import { formatProblem } from '../../src/report/problems.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 const fixture = (name: string) => `test/fixtures/${name}/stack.yaml`;

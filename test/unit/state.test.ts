@@ -9,6 +9,7 @@ import type { StackEvent } from '../../src/core/events.js';
 import { webhookNotifier } from '../../src/notify/webhook.js';
 import { summarizeHealing } from '../../src/state/heal-summary.js';
 import { Journal, type JournalRecord } from '../../src/state/journal.js';
+import { systemClock } from '../../src/core/clock.js';
 
 const rec = (e: Partial<StackEvent> & { type: StackEvent['type'] }, at: number): JournalRecord =>
   ({ ts: new Date(at).toISOString(), pid: 1, at, ...e }) as JournalRecord;
@@ -18,10 +19,10 @@ describe('Journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const journal = new Journal(join(dir, 'events.jsonl'), 2_000);
     journal.append({ type: 'probe', at: 1, service: 'a', attempt: 1, result: { ok: true, latencyMs: 1, at: 'x' } });
-    expect(journal.read()).toHaveLength(0);
+    expect(journal.read().records).toHaveLength(0);
     for (let i = 0; i < 40; i++) journal.append({ type: 'restart', at: i, service: 'redis', attempt: i, why: 'heal' });
     expect(readdirSync(dir).sort()).toEqual(['events.1.jsonl', 'events.jsonl']);
-    const all = journal.read();
+    const all = journal.read().records;
     expect(all.length).toBeLessThan(40); // older rotations are dropped: bounded
     expect(all.at(-1)).toMatchObject({ type: 'restart', attempt: 39, pid: process.pid });
     expect(all.map((r) => r.at)).toEqual([...all.map((r) => r.at)].sort((a, b) => a - b));
@@ -31,7 +32,7 @@ describe('Journal', () => {
     const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'events.jsonl'));
     const seen: JournalRecord[] = [];
     const stop = new AbortController();
-    const following = journal.follow(0, (r) => seen.push(r), stop.signal, 10);
+    const following = journal.follow(0, (r) => seen.push(r), stop.signal, systemClock, 10);
     journal.append({ type: 'engine', at: 1, connected: false });
     journal.append({ type: 'engine', at: 2, connected: true });
     await new Promise((r) => setTimeout(r, 100));
@@ -96,15 +97,14 @@ describe('webhookNotifier', () => {
     const events: StackEvent[] = [];
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const note = { event: 'breaker-open' as const, service: 'db', reason: 'crash loop', restartsInWindow: 5, at: 'now' };
-    webhookNotifier({ url, stack: 's', emit: (e) => events.push(e), minTimeoutMs: 10 })(note);
-    await new Promise((r) => setTimeout(r, 500));
+    // The delivery's promise is awaited instead of sleeping: no real time is spent waiting for it.
+    await webhookNotifier({ url, stack: 's', emit: (e) => events.push(e), clock: systemClock, minTimeoutMs: 1 })(note);
     expect(bodies).toHaveLength(3);
     expect(JSON.parse(bodies[2]!)).toEqual({ stack: 's', ...note });
     expect(events).toEqual([]);
     server.close();
 
-    webhookNotifier({ url: 'http://127.0.0.1:1/', stack: 's', emit: (e) => events.push(e), retries: 1, minTimeoutMs: 10 })(note);
-    await new Promise((r) => setTimeout(r, 500));
+    await webhookNotifier({ url: 'http://127.0.0.1:1/', stack: 's', emit: (e) => events.push(e), clock: systemClock, retries: 1, minTimeoutMs: 1 })(note);
     expect(events).toMatchObject([{ type: 'notify-failed', event: 'breaker-open', service: 'db' }]);
     expect(JSON.stringify(events)).not.toContain('127.0.0.1:1'); // the URL may hold a token: never journaled
   });

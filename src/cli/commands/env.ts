@@ -9,9 +9,12 @@ import { unknownServices, withProfile } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { stackContext } from '../stack-context.js';
 
-export async function envCommand(services: string[], o: { format: EnvFormat; showSecrets?: boolean }, opts: GlobalOptions, io: CliIo): Promise<void> {
+export async function envCommand(services: string[], flags: { format: EnvFormat; showSecrets?: boolean }, opts: GlobalOptions, io: CliIo): Promise<void> {
+  // --json is the JSON format; with --format github the output is for the runner, not a JSON document.
+  if (opts.json && flags.format === 'github') throw new UsageError('--json and --format github exclude each other', 'Use one of them.');
+  const o = opts.json ? { ...flags, format: 'json' as const } : flags;
   const ctx = stackContext(opts, io);
-  const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, services, profileOf(opts, io)));
+  const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, services, profileOf(opts, ctx.spec)));
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   await ctx.runtime.ping();
   const { resolved, missing } = await resolveServices(ctx.spec, ctx.runtime, selected);

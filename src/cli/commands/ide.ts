@@ -13,7 +13,11 @@ const OFF = new Set(['0', 'false', 'no', 'off']);
 export async function autostartCommand(opts: GlobalOptions, io: CliIo): Promise<void> {
   const setting = (io.env['STACK_AUTOSTART'] ?? '').trim().toLowerCase();
   if (OFF.has(setting)) {
-    io.stdout.write(`stack autostart is off (STACK_AUTOSTART=${io.env['STACK_AUTOSTART']}); run \`stack up --detach\` to start it by hand\n`);
+    io.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ ok: true, autostart: 'off' })}\n`
+        : `stack autostart is off (STACK_AUTOSTART=${io.env['STACK_AUTOSTART']}); run \`stack up --detach\` to start it by hand\n`,
+    );
     return;
   }
   await upCommand([], { strategy: 'eager', detach: true }, opts, io);
@@ -36,12 +40,13 @@ export function initVscodeCommand(o: { dir?: string; command: string }, opts: Gl
       'Fix the file (it must be a JSON object) or move it aside and run again.',
     );
   }
-  if (after === before) {
-    io.stdout.write(`✔ ${relative(io.cwd, file)} already has the Stack tasks\n`);
-    return;
+  const action = after === before ? 'unchanged' : before ? 'merged' : 'written';
+  if (action !== 'unchanged') {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, after);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, after);
+  if (opts.json) return void io.stdout.write(`${JSON.stringify({ ok: true, file, action })}\n`);
+  if (action === 'unchanged') return void io.stdout.write(`✔ ${relative(io.cwd, file)} already has the Stack tasks\n`);
   io.stdout.write(
     `✔ ${before ? 'merged the Stack tasks into' : 'wrote'} ${relative(io.cwd, file)}\n` +
       '  VS Code asks once whether to allow automatic tasks in this folder: choose "Allow" (or set "task.allowAutomaticTasks": "on").\n' +

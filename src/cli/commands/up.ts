@@ -1,23 +1,26 @@
 /**
- * `stack up`, `up --watch` and `up --detach`. All three take the stack's lock first; when another run holds
- * it (an IDE hook, another terminal, a supervisor), they say who, follow that run and join it instead of
- * starting a duplicate.
+ * `stack up`, `up --watch` and `up --detach`. All three take the stack through the session (session/acquire):
+ * when another run holds it (an IDE hook, another terminal, a supervisor), they say who, follow that run and
+ * join it instead of starting a duplicate.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { missingSecrets } from '../../config/loader.js';
+import { ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../core/errors.js';
 import type { ErrorSummary, Strategy } from '../../core/events.js';
 import { status } from '../../engine/status.js';
 import { up, type UpResult } from '../../engine/up.js';
-import { BusyError, ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../core/errors.js';
 import { selectServices } from '../../graph/plan.js';
 import { JsonRenderer } from '../../report/json-renderer.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
+import { acquire, supervisorMarker } from '../../session/acquire.js';
+import { openSupervision, type Supervision, type SupervisionDeps } from '../../session/supervise.js';
 import type { JournalRecord } from '../../state/journal.js';
-import { alive, describeOwner, readOwner, tryLock, type Owner } from '../../state/lock.js';
-import { profileOf, type GlobalOptions } from '../context.js';
-import { clock, rendererFor } from '../wiring.js';
+import { ensurePrivateDir } from '../../state/private-files.js';
+import { describeOwner, type Owner } from '../../state/lock.js';
+import { profileOf, load, type GlobalOptions } from '../context.js';
+import { rendererFor } from '../wiring.js';
 import { EXIT, EXIT_LOCK_LOST, errorJson } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { emitTo, stackContext, type StackContext } from '../stack-context.js';
@@ -31,43 +34,40 @@ export interface UpFlags {
   detach?: boolean;
 }
 
-const JOIN_LIMIT_MS = 15 * 60_000;
-
-export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo, joined = false): Promise<void> {
-  if (flags.watch && flags.detach)
-    throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
+export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<void> {
+  if (flags.watch && flags.detach) throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
   const ctx = stackContext(opts, io);
-  const services = withProfile(ctx.spec, named, profileOf(opts, io));
+  const services = withProfile(ctx.spec, named, profileOf(opts, ctx.spec));
   // A missing secret would only show up as a probe failing until its deadline: refuse now instead.
   const missing = missingSecrets(ctx.loaded.warnings);
   if (missing.length) throw new ConfigError(missing);
   const { unknown } = selectServices(ctx.spec.services, services);
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
+  const timing = waitTimeout(flags);
+  if (flags.detach) return detach(ctx, services, flags, opts, io);
 
-  if (flags.detach) return detach(ctx, services, flags, opts, io, joined);
-  const attempt = await tryLock(ctx.paths, commandLine(flags), 'up');
-  if (!attempt.acquired) return join(ctx, attempt.owner, services, flags, opts, io, joined);
-  const lock = attempt.lock;
-
+  const got = await waitOrJoin(ctx, `stack up${flags.watch ? ' --watch' : ''}`, opts, io);
+  if (got.joined) return reportJoined(ctx, got.joined, services, opts, io);
+  const lock = got.lock;
   const renderer = rendererFor(opts, io);
-  const emit = emitTo(ctx.journal, renderer);
-  const controller = new AbortController();
-  let interrupts = 0;
-  let uninstall = io.onInterrupt(() => {
-    if (++interrupts > 1) {
-      io.stderr.write('\nforced exit: containers are left as they are; run `stack status` to see them\n');
-      process.exit(EXIT.INTERRUPTED);
-    }
-    io.stderr.write('\ninterrupted: stopping probes (Ctrl-C again to force)…\n');
-    controller.abort(new Error('interrupted'));
-  });
+  let supervision: Supervision | undefined;
   try {
+    // The supervisor's endpoints are bound first: a taken port fails now, before anything starts.
+    if (flags.watch) supervision = await openSupervision(supervisionDeps(ctx, emitTo(ctx.journal, renderer), opts, io), lock, services);
+    const emit = supervision?.emit ?? emitTo(ctx.journal, renderer);
+    const controller = new AbortController();
+    let interrupts = 0;
+    let uninstall = io.onInterrupt(() => {
+      if (++interrupts > 1) {
+        io.stderr.write('\nforced exit: containers are left as they are; run `stack status` to see them\n');
+        io.exit(EXIT.INTERRUPTED);
+      }
+      io.stderr.write('\ninterrupted: stopping probes (Ctrl-C again to force)…\n');
+      controller.abort(new Error('interrupted'));
+    });
     let result: UpResult;
     try {
-      result = await up(
-        { spec: ctx.spec, runtime: ctx.runtime, clock, emit },
-        { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) },
-      );
+      result = await up({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit }, { services, strategy: flags.strategy, signal: controller.signal, ...timing });
       await renderer.close();
       if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
     } catch (err) {
@@ -80,31 +80,92 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
     } finally {
       uninstall();
     }
-    if (!flags.watch) return;
+    if (!supervision) return;
     // --watch: supervise here until Ctrl-C, which stops the supervisor and leaves the services running.
     const stop = new AbortController();
     uninstall = io.onInterrupt(() => stop.abort());
     try {
-      const { superviseStack } = await import('./supervise.js'); // only --watch pays for the supervisor's modules
-      await superviseStack(ctx, services, lock, emit, stop.signal, opts, io, result);
+      await supervision.run(stop.signal, result);
     } finally {
       uninstall();
     }
   } finally {
+    await supervision?.close();
     await lock.release();
   }
 }
 
+export function supervisionDeps(ctx: StackContext, emit: SupervisionDeps['emit'], opts: GlobalOptions, io: CliIo): SupervisionDeps {
+  const metricsAddr = ctx.spec.env['STACK_METRICS_ADDR'] || ctx.spec.metricsAddr;
+  return {
+    spec: ctx.spec,
+    runtime: ctx.runtime,
+    paths: ctx.paths,
+    clock: io.clock,
+    emit,
+    ...(metricsAddr ? { metricsAddr } : {}),
+    reload: () => load(opts, io).spec,
+  };
+}
+
+/** The session's lock, or the supervisor to join; while another run holds it, its journal is shown. */
+async function waitOrJoin(ctx: StackContext, command: string, opts: GlobalOptions, io: CliIo) {
+  const renderer = opts.json ? undefined : new PlainRenderer(io.stderr);
+  const following = new AbortController();
+  const stop = new AbortController();
+  const uninstall = io.onInterrupt(() => stop.abort());
+  let follow: Promise<void> | undefined;
+  try {
+    return await acquire(ctx.session, command, 'up', {
+      join: true,
+      signal: stop.signal,
+      onWait: (owner) => {
+        io.stderr.write(`${describeOwner(owner)} is already bringing up or supervising ${ctx.spec.name}; following it instead of starting a second run (Ctrl-C stops following)\n`);
+        follow = ctx.journal.follow(ctx.journal.size(), (r) => renderer?.onEvent(r), following.signal, io.clock);
+      },
+    });
+  } finally {
+    uninstall();
+    following.abort();
+    await follow;
+  }
+}
+
+/** Joined a supervised stack: fine when the services asked for are healthy now. */
+async function reportJoined(ctx: StackContext, supervisor: Owner, services: string[], opts: GlobalOptions, io: CliIo): Promise<void> {
+  const { selected } = selectServices(ctx.spec.services, services);
+  const now = await status({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock });
+  const bad = now.services.filter((s) => selected.includes(s.name) && s.health !== 'healthy' && s.health !== 'no-probe');
+  if (bad.length) {
+    throw new GateFailedError(
+      `${ctx.spec.name} is supervised by pid ${supervisor.pid} but not healthy now: ${bad.map((s) => `${s.name} (${s.state}, ${s.health})`).join(', ')}`,
+      [],
+    );
+  }
+  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, joined: { pid: supervisor.pid, command: supervisor.command }, services: now.services })}\n`);
+  else io.stdout.write(`✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`);
+}
+
 /** Starts the background supervisor and follows its journal until the stack is up (or not). */
-async function detach(ctx: StackContext, services: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo, joined: boolean): Promise<void> {
-  const owner = readOwner(ctx.paths);
-  if (owner && alive(owner.pid)) return join(ctx, owner, services, flags, opts, io, joined);
+async function detach(ctx: StackContext, services: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<void> {
+  for (let round = 0; ; round++) {
+    const got = await waitOrJoin(ctx, 'stack up --detach', opts, io);
+    if (got.joined) return reportJoined(ctx, got.joined, services, opts, io);
+    await got.lock.release(); // the child takes it; if another run is faster, the child says so and we join that
+    const outcome = await startSupervisor(ctx, services, flags, opts, io);
+    if (outcome === 'lock-lost' && round === 0) continue;
+    if (outcome === 'lock-lost') throw new StackError('BUSY', `another run took ${ctx.spec.name} twice in a row`, 'Run `stack status` to see who supervises it.');
+    return;
+  }
+}
+
+async function startSupervisor(ctx: StackContext, services: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<'lock-lost' | void> {
   const renderer = rendererFor(opts, io);
   const from = ctx.journal.size();
-  const log = openSync(ctx.paths.supervisorLog, 'a');
-  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
+  ensurePrivateDir(ctx.paths.dir);
+  const log = openSync(ctx.paths.supervisorLog, 'a', 0o600);
   const args = [
-    cli,
+    fileURLToPath(new URL('../main.js', import.meta.url)),
     '-f',
     ctx.spec.file,
     ...(opts.composeFile ?? []).flatMap((f) => ['--compose-file', f]),
@@ -113,6 +174,7 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
     '--strategy',
     flags.strategy,
     ...(flags.waitTimeout ? ['--wait-timeout', flags.waitTimeout] : []),
+    ...supervisorMarker(ctx.paths), // lets `stack down` find it even without state files
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: io.cwd, env: { ...io.env } as NodeJS.ProcessEnv });
   closeSync(log);
@@ -132,6 +194,7 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
       if (r.type === 'supervisor' && r.phase === 'started') supervising = true;
     },
     following.signal,
+    io.clock,
     50,
   );
   const uninstall = io.onInterrupt(() => {
@@ -139,8 +202,8 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
     child.kill('SIGTERM');
   });
   try {
-    while (!supervising && exitCode === undefined) await new Promise((r) => setTimeout(r, 50));
-    if (exitCode !== undefined) await new Promise((r) => setTimeout(r, 150)); // the journal's last lines
+    while (!supervising && exitCode === undefined && !done?.error) await io.clock.sleep(50);
+    if (!supervising) await io.clock.sleep(150); // the journal's last lines
   } finally {
     uninstall();
     following.abort();
@@ -148,76 +211,17 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
     await renderer.close();
   }
   if (supervising) {
-    if (renderer instanceof JsonRenderer)
-      io.stdout.write(`${JSON.stringify({ ...renderer.doc, supervisor: { pid: child.pid, log: ctx.paths.supervisorLog } })}\n`);
+    if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify({ ...renderer.doc, supervisor: { pid: child.pid, log: ctx.paths.supervisorLog } })}\n`);
     else io.stdout.write(`✔ supervising in the background (pid ${child.pid}); \`stack down\` stops it; log: ${ctx.paths.supervisorLog}\n`);
     return;
   }
-  if (exitCode === EXIT_LOCK_LOST) return join(ctx, readOwner(ctx.paths), services, flags, opts, io, joined);
+  if (exitCode === EXIT_LOCK_LOST) return 'lock-lost';
   const error = done?.error ? errorFrom(done.error) : supervisorDied(exitCode, ctx.paths.supervisorLog);
   if (renderer instanceof JsonRenderer) {
     io.stdout.write(`${JSON.stringify({ ...renderer.doc, error: errorJson(error) })}\n`);
     (error as { printed?: boolean }).printed = true;
   }
   throw error;
-}
-
-/** Another run holds the lock: follow it, then return once it supervises a healthy stack, or take over when it ends. */
-async function join(
-  ctx: StackContext,
-  owner: Owner | undefined,
-  services: string[],
-  flags: UpFlags,
-  opts: GlobalOptions,
-  io: CliIo,
-  joined: boolean,
-): Promise<void> {
-  if (joined) throw new BusyError(`${describeOwner(owner)} still holds the lock for ${ctx.spec.name}`);
-  io.stderr.write(
-    `${describeOwner(owner)} is already bringing up or supervising ${ctx.spec.name}; following it instead of starting a second run (Ctrl-C stops following)\n`,
-  );
-  const renderer = opts.json ? undefined : new PlainRenderer(io.stderr);
-  const following = new AbortController();
-  const follow = ctx.journal.follow(ctx.journal.size(), (r) => renderer?.onEvent(r), following.signal);
-  const stop = new AbortController();
-  const uninstall = io.onInterrupt(() => stop.abort());
-  const deadline = Date.now() + JOIN_LIMIT_MS;
-  let outcome: 'supervised' | 'free' | 'waiting' = 'waiting';
-  try {
-    while (outcome === 'waiting' && !stop.signal.aborted && Date.now() < deadline) {
-      const o = readOwner(ctx.paths);
-      if (!o || !alive(o.pid)) outcome = 'free';
-      else if (o.phase === 'supervising') outcome = 'supervised';
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    uninstall();
-    following.abort();
-    await follow;
-  }
-  if (stop.signal.aborted) throw new StackError('INTERRUPTED', 'stopped following the other run; it goes on', 'Run `stack status` to see the stack.');
-  if (outcome === 'waiting') throw new BusyError(`${describeOwner(owner)} has held the lock for ${ctx.spec.name} for 15 minutes`);
-  if (outcome === 'free') return upCommand(services, flags, opts, io, true); // it ended: do our own (idempotent) up
-
-  const supervisor = readOwner(ctx.paths)!;
-  const { selected } = selectServices(ctx.spec.services, services);
-  const now = await status({ spec: ctx.spec, runtime: ctx.runtime, clock });
-  const bad = now.services.filter((s) => selected.includes(s.name) && s.health !== 'healthy' && s.health !== 'no-probe');
-  if (bad.length) {
-    throw new GateFailedError(
-      `${ctx.spec.name} is supervised by pid ${supervisor.pid} but not healthy now: ${bad.map((s) => `${s.name} (${s.state}, ${s.health})`).join(', ')}`,
-      [],
-    );
-  }
-  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, joined: { pid: supervisor.pid, command: supervisor.command }, services: now.services })}\n`);
-  else
-    io.stdout.write(
-      `✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`,
-    );
-}
-
-function commandLine(flags: UpFlags): string {
-  return `stack up${flags.watch ? ' --watch' : ''}`;
 }
 
 function errorFrom(summary: ErrorSummary): StackError {

@@ -1,0 +1,7 @@
+/** One line per configuration problem: file:line:col, key path, what is wrong and the fix. */
+import type { ConfigProblem } from '../core/problems.js';
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  return p.path ? `${where} ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
