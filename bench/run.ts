@@ -204,10 +204,11 @@ async function supervision(results: BenchResults, file: string, env: Record<stri
   for (let i = 0; i < kills; i++) {
     const victim = `s${String(49 - i).padStart(3, '0')}`;
     const at = Date.now();
-    sh('docker', ['kill', '-s', 'KILL', `${project}_${victim}_1`]);
+    const id = sh('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${victim}`]);
+    sh('docker', ['kill', '-s', 'KILL', id]);
     const deadline = at + 60_000;
     for (;;) {
-      const records = journal.read().filter((r) => r.at >= at && 'service' in r && r.service === victim);
+      const records = journal.read().records.filter((r) => r.at >= at && 'service' in r && r.service === victim);
       const d = records.find((r) => r.type === 'detected');
       const rec = records.find((r) => r.type === 'recovered');
       if (d && rec) {

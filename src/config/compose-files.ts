@@ -17,7 +17,8 @@ export function readComposeServices(files: readonly string[], stackFile: string,
   const services = new Set<string>();
   const problems: ConfigProblem[] = [];
   for (const [i, file] of files.entries()) {
-    const shown = relative(baseDir, file) || file;
+    const rel = relative(baseDir, file);
+    const shown = rel && !rel.startsWith('..') ? rel : file; // a path outside is clearer as it is
     const read = readConfigFile(file, COMPOSE_FILE_LIMIT);
     if (!read.ok) {
       problems.push({ file: stackFile, path: `compose.files[${i}]`, message: `compose file ${shown} ${read.why} (paths are relative to stack.yaml)` });

@@ -44,7 +44,15 @@ export interface LoadedStack {
  * STACK_PROFILE, STACK_COMPOSE, STACK_METRICS_ADDR, STACK_STATE_DIR (and DOCKER_HOST). The environment wins.
  * Paths from the environment are relative to the working directory; from the env file, to stack.yaml's.
  */
-export const STACK_SETTINGS = ['STACK_COMPOSE_FILES', 'STACK_PROJECT_NAME', 'STACK_PROFILE', 'STACK_COMPOSE', 'STACK_METRICS_ADDR', 'STACK_STATE_DIR', 'DOCKER_HOST'] as const;
+export const STACK_SETTINGS = [
+  'STACK_COMPOSE_FILES',
+  'STACK_PROJECT_NAME',
+  'STACK_PROFILE',
+  'STACK_COMPOSE',
+  'STACK_METRICS_ADDR',
+  'STACK_STATE_DIR',
+  'DOCKER_HOST',
+] as const;
 
 /** Secrets a probe names (`*_env`) that are not set: a warning for `validate`, an error for `up`. */
 export function missingSecrets(warnings: readonly ConfigProblem[]): ConfigProblem[] {
@@ -59,7 +67,8 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   const shown = relative(cwd, path) || path;
   const read = readConfigFile(path, STACK_FILE_LIMIT);
   if (!read.ok) {
-    const message = read.why === 'does not exist' ? 'file not found; create it (see README) or pass -f/--file PATH' : `${read.why}; pass the stack file with -f/--file PATH`;
+    const message =
+      read.why === 'does not exist' ? 'file not found; create it (see README) or pass -f/--file PATH' : `${read.why}; pass the stack file with -f/--file PATH`;
     throw new ConfigError([{ file: shown, path: '', message }]);
   }
   const text = read.text;
@@ -107,13 +116,18 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
 
   const envFiles = resolveEnvFiles(parsed.data, dir);
   const processEnv = options.env ?? process.env;
-  const { env, problems: envProblems } = readEnv(envFiles.found, processEnv, (f, why) => at(['env_file'], `env file ${relative(cwd, f)} ${why}`));
+  const { env, problems: envProblems } = readEnv(envFiles.found, processEnv, (f, why) =>
+    at(['env_file'], `env file ${relative(cwd, f).startsWith('..') ? f : relative(cwd, f)} ${why}`),
+  );
   // STACK_COMPOSE_FILES from the environment is relative to the working directory, from the env file to stack.yaml's.
   const settingsBase = processEnv['STACK_COMPOSE_FILES'] ? cwd : dir;
   const composeFiles = [
     ...parsed.data.compose.files.map((f) => resolve(dir, f)),
     ...(options.extraComposeFiles ?? []).map((f) => (isAbsolute(f) ? f : resolve(cwd, f))),
-    ...(env['STACK_COMPOSE_FILES'] ?? '').split(delimiter).filter(Boolean).map((f) => resolve(settingsBase, f)),
+    ...(env['STACK_COMPOSE_FILES'] ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((f) => resolve(settingsBase, f)),
   ];
   const spec: StackSpec = {
     file: path,

@@ -33,12 +33,21 @@ export function parseYaml(text: string): YamlParse {
       };
     }
     const e = err as { reason?: string; message?: string; mark?: { line: number; column: number } };
-    return { ok: false, problems: [{ message: `not valid YAML: ${e.reason ?? e.message ?? String(err)}`, line: (e.mark?.line ?? 0) + 1, col: (e.mark?.column ?? 0) + 1 }] };
+    return {
+      ok: false,
+      problems: [{ message: `not valid YAML: ${e.reason ?? e.message ?? String(err)}`, line: (e.mark?.line ?? 0) + 1, col: (e.mark?.column ?? 0) + 1 }],
+    };
   }
   if (expandsBeyond(data, MAX_EXPANDED_NODES)) {
     return {
       ok: false,
-      problems: [{ message: `not accepted: its aliases expand to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values (an alias bomb?); write the values out`, line: 1, col: 1 }],
+      problems: [
+        {
+          message: `not accepted: its aliases expand to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values (an alias bomb?); write the values out`,
+          line: 1,
+          col: 1,
+        },
+      ],
     };
   }
   return { ok: true, data };

@@ -24,11 +24,15 @@ export function readConfigFile(path: string, limit: number): ReadOutcome {
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) return { ok: false, why: 'is a directory, not a file' };
-    if (!st.isFile()) return { ok: false, why: `is not a regular file (${st.isFIFO() ? 'a named pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'a socket'})` };
+    if (!st.isFile())
+      return {
+        ok: false,
+        why: `is not a regular file (${st.isFIFO() ? 'a named pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'a socket'})`,
+      };
     if (st.size > limit) return { ok: false, why: `is ${(st.size / MiB).toFixed(1)} MiB; stack reads at most ${limit / MiB} MiB from such a file` };
     const buf = Buffer.alloc(Math.min(st.size, limit) + 1);
     let got = 0;
-    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0;) got += n;
     if (got > limit) return { ok: false, why: `is larger than ${limit / MiB} MiB (it grew while being read)` };
     return { ok: true, text: buf.subarray(0, got).toString('utf8') };
   } finally {

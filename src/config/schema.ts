@@ -9,9 +9,7 @@ import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 /** Every duration is at most a day: longer ones overflow Node's timers, which then fire at once. */
 export const MAX_DURATION_MS = 24 * 3_600_000;
 
-const durationText = z
-  .string()
-  .regex(new RegExp(DURATION_PATTERN), { message: 'is not a duration: use a number with ms, s, m or h, e.g. 250ms, 15s, 2m' });
+const durationText = z.string().regex(new RegExp(DURATION_PATTERN), { message: 'is not a duration: use a number with ms, s, m or h, e.g. 250ms, 15s, 2m' });
 
 /** A duration of at least `minMs` (and at most a day); `why` says what a smaller one would do. */
 const duration = (minMs: number, why: string) =>
@@ -120,7 +118,9 @@ export const healSchema = z
       .describe('What is healed: exit (crash, OOM, kill), stopped (a stop by hand, e.g. docker stop), unhealthy (liveness probe failing). Default all three.'),
     backoff: z
       .strictObject({
-        initial: duration(100, 'restarts this close together are a crash loop of our own making').optional().describe('Delay before the first restart (default 1s).'),
+        initial: duration(100, 'restarts this close together are a crash loop of our own making')
+          .optional()
+          .describe('Delay before the first restart (default 1s).'),
         factor: z.number().min(1).max(100).optional().describe('Each further restart waits this many times longer (default 2).'),
         max: duration(100, '').optional().describe('Longest delay (default 60s).'),
         jitter: z.number().min(0).max(1).optional().describe('Random spread of each delay, as a fraction (default 0.2 = ±20%).'),
@@ -132,7 +132,11 @@ export const healSchema = z
     restart_dependents: z.boolean().optional().describe("Restart the service's dependents in graph order once it is healthy again (default false)."),
     stop_timeout: duration(0, '').optional().describe('Grace period when stopping an unhealthy service before it is killed (default 5s).'),
     liveness: z
-      .strictObject({ interval: probeEvery().optional(), timeout: duration(100, '').optional(), failure_threshold: z.number().int().min(1).max(1000).optional() })
+      .strictObject({
+        interval: probeEvery().optional(),
+        timeout: duration(100, '').optional(),
+        failure_threshold: z.number().int().min(1).max(1000).optional(),
+      })
       .optional()
       .describe("Liveness probing of a running service; default: the service's probe timing."),
   })

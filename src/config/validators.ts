@@ -88,12 +88,33 @@ export const profilesNameServices: Validator = (ctx) => ({
   ),
 });
 
+/** `exports:` templates use only the placeholders `stack env` can fill in. */
+export const exportsTemplates: Validator = (ctx) => ({
+  errors: Object.values(ctx.spec.services).flatMap((s) =>
+    Object.entries(s.exports).flatMap(([name, template]) => {
+      const parsed = parseTemplate(template);
+      if ('error' in parsed) return [ctx.problem(['services', s.name, 'exports', name], parsed.error)];
+      const needsProbePort = parsed.parts.some((p) => 'port' in p && p.port === 'probe');
+      if (needsProbePort && !(s.probe && 'port' in s.probe)) {
+        return [
+          ctx.problem(
+            ['services', s.name, 'exports', name],
+            "${port} is the probe's port, and this service has no probe with a port; use ${port:N} with its container port",
+          ),
+        ];
+      }
+      return [];
+    }),
+  ),
+});
+
 export const VALIDATORS: readonly Validator[] = [
   unknownDependencies,
   noCycles,
   composeServicesExist,
   healthyNeedsProbe,
   profilesNameServices,
+  exportsTemplates,
   envReferencesSet,
 ];
 

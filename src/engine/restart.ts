@@ -11,7 +11,12 @@ import { failureReport, gate, type GateDeps, type GateOutcome } from './gate.js'
  * One restart: unpause if paused, stop if running, (re)create when its container is gone (removed by hand
  * or pruned: compose knows how to make it again), start, then probe until healthy.
  */
-export async function restartService(deps: GateDeps, service: ServiceSpec, signal: AbortSignal, beforeStart: () => void = () => {}): Promise<GateOutcome & { recreated: boolean }> {
+export async function restartService(
+  deps: GateDeps,
+  service: ServiceSpec,
+  signal: AbortSignal,
+  beforeStart: () => void = () => {},
+): Promise<GateOutcome & { recreated: boolean }> {
   const { runtime, clock } = deps;
   const name = service.composeService;
   const info = await runtime.inspect(name);

@@ -17,7 +17,9 @@ export function graphJson(services: Readonly<Record<string, GraphService>>, subs
   return {
     waves,
     services: names.map((n) => ({ name: n, probe: services[n]!.probe?.type ?? null })),
-    edges: names.flatMap((n) => services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition }))),
+    edges: names.flatMap((n) =>
+      services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition })),
+    ),
   };
 }
 

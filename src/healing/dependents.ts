@@ -2,7 +2,11 @@
 import type { ServiceSpec } from '../config/types.js';
 
 /** The first (transitive) dependency of `name` that `isDown` says is down, if any. */
-export function downDependency(services: Readonly<Record<string, Pick<ServiceSpec, 'dependsOn'>>>, name: string, isDown: (service: string) => boolean): string | undefined {
+export function downDependency(
+  services: Readonly<Record<string, Pick<ServiceSpec, 'dependsOn'>>>,
+  name: string,
+  isDown: (service: string) => boolean,
+): string | undefined {
   const seen = new Set<string>();
   const stack = [name];
   while (stack.length > 0) {

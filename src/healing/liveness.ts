@@ -23,7 +23,12 @@ export interface LivenessDeps {
   emit: Emit;
 }
 
-export async function livenessLoop(target: LivenessTarget, deps: LivenessDeps, signal: AbortSignal, onUnhealthy: (last: ProbeResult, threshold: number) => void): Promise<void> {
+export async function livenessLoop(
+  target: LivenessTarget,
+  deps: LivenessDeps,
+  signal: AbortSignal,
+  onUnhealthy: (last: ProbeResult, threshold: number) => void,
+): Promise<void> {
   const { clock, emit } = deps;
   let failures = 0;
   for (;;) {

@@ -204,7 +204,14 @@ export class Supervisor {
         w.state = 'healthy';
         w.budget.healthy(this.now());
         const detail = outcome.recreated ? 'its container was gone: recreated' : undefined;
-        this.emit({ type: 'service', at: this.now(), service: w.spec.name, state: 'healthy', sinceStartMs: this.now() - startedAt, ...(detail ? { detail } : {}) });
+        this.emit({
+          type: 'service',
+          at: this.now(),
+          service: w.spec.name,
+          state: 'healthy',
+          sinceStartMs: this.now() - startedAt,
+          ...(detail ? { detail } : {}),
+        });
         if (w.breakerOpened) {
           w.breakerOpened = false;
           this.notify('recovered', w, `healthy again after its breaker had opened (${why === 'manual' ? 'stack restart' : why})`);
@@ -273,7 +280,8 @@ export class Supervisor {
     const w = this.watched.get(name)!;
     w.healAbort?.abort();
     await w.healing;
-    if (w.state === 'failed') this.emit({ type: 'breaker', at: this.now(), service: name, open: false, restartsInWindow: 0, reason: 'closed by stack restart' });
+    if (w.state === 'failed')
+      this.emit({ type: 'breaker', at: this.now(), service: name, open: false, restartsInWindow: 0, reason: 'closed by stack restart' });
     w.budget.reset();
     const outcome = await this.restartOne(w, 'manual', 0, this.signal);
     if (outcome === 'cancelled') return undefined;

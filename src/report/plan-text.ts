@@ -7,11 +7,13 @@ export function planText(name: string, file: string, strategy: string, waves: st
     const deps = dependencies[n] ?? [];
     return deps.length ? `${n} (after ${deps.map((d) => `${d.service}${d.condition === 'healthy' ? '' : ` ${d.condition}`}`).join(', ')})` : n;
   };
-  return [
-    `plan for ${name} (${file}), strategy ${strategy}:`,
-    ...waves.map((w, i) => `  wave ${i}: ${w.map(label).join(', ')}`),
-    `stop order (down): ${stopOrder(waves)
-      .map((w) => w.join(', '))
-      .join(' → ')}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `plan for ${name} (${file}), strategy ${strategy}:`,
+      ...waves.map((w, i) => `  wave ${i}: ${w.map(label).join(', ')}`),
+      `stop order (down): ${stopOrder(waves)
+        .map((w) => w.join(', '))
+        .join(' → ')}`,
+    ].join('\n') + '\n'
+  );
 }

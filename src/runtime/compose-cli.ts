@@ -8,7 +8,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as compose from 'docker-compose';
-import { StartFailedError } from '../core/errors.js';
+import jsyaml from 'js-yaml';
+import { StartFailedError, UsageError } from '../core/errors.js';
 
 const run = promisify(execFile);
 
@@ -27,12 +28,27 @@ export async function detectCompose(preferred = process.env['STACK_COMPOSE']): P
     if (!onPath('docker-compose')) throw new Error('docker-compose is not on PATH');
     return 'v1';
   };
-  for (const attempt of preferred === 'v1' ? [v1, v2] : [v2, v1]) {
+  const wanted = (preferred ?? '').trim();
+  if (wanted !== '' && wanted !== 'v1' && wanted !== 'v2') {
+    throw new UsageError(
+      `STACK_COMPOSE=${wanted} is not a compose flavour`,
+      'Set STACK_COMPOSE=v2 (`docker compose`) or v1 (`docker-compose`), or leave it unset to use v2 when present, else v1.',
+    );
+  }
+  // STACK_COMPOSE forces one flavour; unset, v2 is preferred and v1 is the fallback.
+  const order = wanted === 'v1' ? [v1] : wanted === 'v2' ? [v2] : [v2, v1];
+  for (const attempt of order) {
     try {
       return await attempt();
     } catch {
       // try the next flavour
     }
+  }
+  if (wanted) {
+    throw new StartFailedError(
+      `STACK_COMPOSE=${wanted} but ${wanted === 'v1' ? '`docker-compose` is not on PATH' : '`docker compose` does not answer'}`,
+      `Install ${wanted === 'v1' ? 'docker-compose' : 'the compose plugin'}, or unset STACK_COMPOSE to use whichever compose is installed.`,
+    );
   }
   throw new StartFailedError(
     'Neither `docker compose` (v2) nor `docker-compose` (v1) is installed',
@@ -91,6 +107,15 @@ export class ComposeCli {
     return this.exec('up', ['--no-start', ...(noDeps ? ['--no-deps'] : []), ...services], `create ${services.join(', ')}`);
   }
 
+  /** Image of each compose service that is not built by compose (`build:`), from compose's own resolved model. */
+  async images(services: readonly string[]): Promise<Map<string, string>> {
+    const { out } = await compose.execCompose('config', [], this.options());
+    const model = jsyaml.load(out) as { services?: Record<string, { image?: string; build?: unknown }> } | null;
+    const images = new Map<string, string>();
+    for (const [name, s] of Object.entries(model?.services ?? {})) if (services.includes(name) && s.image && !s.build) images.set(name, s.image);
+    return images;
+  }
+
   down(volumes: boolean): Promise<void> {
     return this.exec('down', ['--remove-orphans', '--timeout', '5', ...(volumes ? ['--volumes'] : [])], 'remove the project');
   }
@@ -104,12 +129,18 @@ function lastLines(text: string, n = 6): string {
     .join('\n');
 }
 
+export const IMAGE_MISSING = 'An image is missing and cannot be pulled: build it (scripts/build-images.sh here) or log in to its registry.';
+
 export function hintFor(text: string): string | undefined {
   if (/port is already allocated|address already in use/i.test(text)) {
     return 'A host port in the compose file is taken by another process: stop it, or set the port variable (e.g. REDIS_PORT=0 for a random port).';
   }
-  if (/pull access denied|manifest unknown|not found: manifest|No such image|failed to resolve reference|repository does not exist/i.test(text)) {
-    return 'An image is missing and cannot be pulled: build it (scripts/build-images.sh here) or log in to its registry.';
+  if (
+    /pull access denied|manifest unknown|not found: manifest|No such image|failed to resolve reference|repository does not exist|error pulling image|dial tcp|TLS handshake timeout|Temporary failure in name resolution|Get "?https:\/\//i.test(
+      text,
+    )
+  ) {
+    return IMAGE_MISSING;
   }
   if (/variable is not set|required variable|must be set|set POSTGRES_PASSWORD/i.test(text)) {
     return 'A variable the compose file needs is not set: add it to .env (see .env.example) or the environment.';

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { hostFor } from './host.js';
-import { ComposeCli, detectCompose, hintFor, type ComposeProject } from './compose-cli.js';
+import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
 import type { ContainerInfo, ContainerState, PortBinding, Runtime, RuntimeEvent } from './types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -51,7 +51,32 @@ export class DockerRuntime implements Runtime {
   }
 
   async create(composeServices: readonly string[], options: { onlyThese?: boolean } = {}): Promise<void> {
-    await (await this.composeCli()).create(composeServices, options.onlyThese ?? false);
+    const cli = await this.composeCli();
+    try {
+      await cli.create(composeServices, options.onlyThese ?? false);
+    } catch (err) {
+      if (err instanceof StartFailedError && err.hint === IMAGE_MISSING) throw (await this.missingImages(cli, composeServices)) ?? err;
+      throw err;
+    }
+  }
+
+  /** Which images of these services are neither here nor pullable, said as one error with the way out. */
+  private async missingImages(cli: ComposeCli, services: readonly string[]): Promise<StartFailedError | undefined> {
+    const images = await cli.images(services).catch(() => new Map<string, string>());
+    const missing: string[] = [];
+    for (const [service, image] of images) {
+      const here = await this.docker
+        .getImage(image)
+        .inspect()
+        .then(() => true)
+        .catch(() => false);
+      if (!here) missing.push(`${image} (${service})`);
+    }
+    if (missing.length === 0) return undefined;
+    return new StartFailedError(
+      `${missing.length === 1 ? 'this image is' : 'these images are'} not on this engine and could not be pulled: ${missing.join(', ')}`,
+      'Build them locally, or log in to their registry. In this repository, on a machine without a registry: `bash scripts/build-images.sh`, and STACK_COMPOSE_FILES=compose/docker-compose.local.yml in .env (scripts/dev-up.sh does both).',
+    );
   }
 
   async down(options: { volumes: boolean }): Promise<void> {

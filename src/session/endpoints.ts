@@ -63,7 +63,11 @@ async function bind(server: http.Server, host: string, port: number, what: strin
   };
 }
 
-export async function startControlServer(options: { token: () => string; target: () => ControlTarget | undefined; metrics: () => Promise<string> }): Promise<Listener> {
+export async function startControlServer(options: {
+  token: () => string;
+  target: () => ControlTarget | undefined;
+  metrics: () => Promise<string>;
+}): Promise<Listener> {
   let port = 0;
   const server = http.createServer((req, res) => {
     if (!admitted(req, res, options.token, port)) return;
@@ -86,7 +90,8 @@ export async function startControlServer(options: { token: () => string; target:
       } catch {
         return send(res, 400, { error: 'the body is not JSON' });
       }
-      if (!Array.isArray(body.services) || !body.services.every((s) => typeof s === 'string')) return send(res, 400, { error: 'services must be a list of names' });
+      if (!Array.isArray(body.services) || !body.services.every((s) => typeof s === 'string'))
+        return send(res, 400, { error: 'services must be a list of names' });
       target.restart(body.services as string[], body.withDependents === true).then(
         (results) => send(res, 200, { results }),
         (err: unknown) => send(res, 500, { error: err instanceof Error ? err.message : String(err) }),

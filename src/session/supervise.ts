@@ -66,7 +66,14 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
   };
   try {
     listeners.push(await startControlServer({ token: () => token, target: () => supervisor, metrics: () => metrics.registry.metrics() }));
-    if (deps.metricsAddr) listeners.push(await startMetricsServer(deps.metricsAddr, () => token, () => metrics.registry.metrics()));
+    if (deps.metricsAddr)
+      listeners.push(
+        await startMetricsServer(
+          deps.metricsAddr,
+          () => token,
+          () => metrics.registry.metrics(),
+        ),
+      );
   } catch (err) {
     await close();
     throw err;
@@ -108,11 +115,7 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
 }
 
 /** Looks at stack.yaml and the state directory every `watchMs` until `signal` aborts. */
-async function watchFiles(
-  deps: SupervisionDeps,
-  signal: AbortSignal,
-  on: { changed(spec: StackSpec): void; stateGone(): void },
-): Promise<void> {
+async function watchFiles(deps: SupervisionDeps, signal: AbortSignal, on: { changed(spec: StackSpec): void; stateGone(): void }): Promise<void> {
   const { clock, paths, emit } = deps;
   const hash = () => {
     try {

@@ -38,7 +38,14 @@ export function readOwner(paths: Pick<StatePaths, 'owner'>): Owner | undefined {
   try {
     const o = JSON.parse(readFileSync(paths.owner, 'utf8')) as Partial<Owner> | null;
     // A hand-edited or torn file is no owner at all, not a crash.
-    if (!o || typeof o.pid !== 'number' || typeof o.host !== 'string' || typeof o.command !== 'string' || typeof o.phase !== 'string' || typeof o.since !== 'string') {
+    if (
+      !o ||
+      typeof o.pid !== 'number' ||
+      typeof o.host !== 'string' ||
+      typeof o.command !== 'string' ||
+      typeof o.phase !== 'string' ||
+      typeof o.since !== 'string'
+    ) {
       return undefined;
     }
     return o as Owner;

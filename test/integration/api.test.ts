@@ -11,10 +11,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setup, teardown } from '../../examples/vitest-global-setup.js';
 import { up } from '../../src/index.js';
-import { projectContainers, purge, RANDOM_PORTS, stack } from '../support/docker.js';
+import { projectContainers, purge, RANDOM_PORTS, stack, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-api';
+const state = testState(PROJECT);
 const env: Record<string, string> = {
+  ...state.env,
   STACK_PROJECT_NAME: PROJECT,
   STACK_COMPOSE_FILES: 'compose/docker-compose.local.yml',
   POSTGRES_USER: 'stack',
@@ -31,6 +33,7 @@ beforeAll(() => {
 afterAll(() => {
   process.env = saved;
   purge(PROJECT);
+  state.remove();
 });
 
 describe('the example vitest globalSetup (examples/vitest-global-setup.ts)', () => {

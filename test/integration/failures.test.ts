@@ -3,18 +3,23 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { docker, projectContainers, purge, stack } from '../support/docker.js';
+import { containerState, projectContainers, purge, stack, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-failing';
 const FILE = 'test/fixtures/failing/stack.yaml';
-const state = (service: string) => docker('inspect', '-f', '{{.State.Status}}', `${PROJECT}_${service}_1`);
+const files = testState(PROJECT);
+const env = { ...files.env, STACK_PROJECT_NAME: PROJECT };
+const state = (service: string) => containerState(PROJECT, service);
 
 beforeAll(() => purge(PROJECT));
-afterAll(() => purge(PROJECT));
+afterAll(() => {
+  purge(PROJECT);
+  files.remove();
+});
 
 describe('a service whose probe never passes', () => {
   it('fails by its deadline with the report, and its dependents are not started', async () => {
-    const r = await stack(['-f', FILE, 'up', 'worker']);
+    const r = await stack(['-f', FILE, 'up', 'worker'], env);
     expect(r.code).toBe(EXIT.DEPENDENCY_FAILED); // worker was asked for and stuck, its dependency, failed
     const out = r.stdout;
     expect(out).toMatch(/✖ stuck failed after 3\.\ds: not healthy within its startup_timeout of 3s; last probe: GET http:\/\/127\.0\.0\.1:\d+\/health failed/);
@@ -32,7 +37,7 @@ describe('a service whose probe never passes', () => {
   });
 
   it('exits 4 when the failed service itself was asked for, and --json carries the report', async () => {
-    const r = await stack(['-f', FILE, 'up', 'stuck', '--json']);
+    const r = await stack(['-f', FILE, 'up', 'stuck', '--json'], env);
     expect(r.code).toBe(EXIT.GATE_FAILED);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: false, error: { code: 'GATE_FAILED', exitCode: 4 } });
@@ -42,7 +47,7 @@ describe('a service whose probe never passes', () => {
 
 describe('a service that crashes at start', () => {
   it('fails at once (not at its 30 s deadline) with its exit code and last log lines', async () => {
-    const r = await stack(['-f', FILE, 'up', 'crashy']);
+    const r = await stack(['-f', FILE, 'up', 'crashy'], env);
     expect(r.code).toBe(EXIT.GATE_FAILED);
     expect(r.stdout).toMatch(/✖ crashy failed after .*: the container exited with code 3 before it became healthy/);
     expect(r.stdout).toMatch(/container: exited, exit code 3/);
@@ -62,7 +67,7 @@ describe('a host port that is taken', () => {
   afterAll(() => blocker.close());
 
   it('exits 5 with the engine message and what to do', async () => {
-    const r = await stack(['-f', FILE, 'up', 'taken'], { TAKEN_PORT: String(port) });
+    const r = await stack(['-f', FILE, 'up', 'taken'], { ...env, TAKEN_PORT: String(port) });
     expect(r.code).toBe(EXIT.START_FAILED);
     expect(r.stdout + r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(address already in use|port is already allocated)`));
     expect(r.stdout + r.stderr).toMatch(/A host port in the compose file is taken by another process/);
@@ -71,8 +76,9 @@ describe('a host port that is taken', () => {
 
 describe('down after failures', () => {
   it('removes every container of the project, started or not', async () => {
+    await stack(['-f', FILE, 'up', 'worker'], env); // fails, leaving containers created but never started
     expect(projectContainers(PROJECT).length).toBeGreaterThan(0);
-    const r = await stack(['-f', FILE, 'down', '--volumes']);
+    const r = await stack(['-f', FILE, 'down', '--volumes'], env);
     expect(r.code).toBe(0);
     expect(projectContainers(PROJECT)).toEqual([]);
   });

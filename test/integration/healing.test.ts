@@ -1,30 +1,31 @@
 /**
- * The supervisor on the real engine: crashes (SIGKILL), stops by hand, a paused (hung) service, a crash
- * loop with its breaker and webhook, dependents restarted in order, `stack restart`, one supervisor per
- * stack, adoption after the supervisor is SIGKILLed, and an engine restart under a running supervisor.
+ * The supervisor on the real engine: crashes (SIGKILL), stops by hand, a removed container, a paused (hung)
+ * service, a crash loop with its breaker and webhook, dependents restarted in order, `stack restart`, one
+ * supervisor per stack, adoption after the supervisor is SIGKILLed, its state directory deleted under it,
+ * and `stack down` finding it without state files. (The engine restarting under it: engine-restart.test.ts.)
+ * Each describe brings the stack to the state it needs; containers are found by compose labels.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Journal, type JournalRecord } from '../../src/state/journal.js';
-import { alive, readOwner } from '../../src/state/lock.js';
-import { docker, projectContainers, purge, stack, startedAt } from '../support/docker.js';
+import type { JournalRecord } from '../../src/state/journal.js';
+import { readOwner } from '../../src/state/lock.js';
+import { systemProcesses } from '../../src/state/processes.js';
+import { containerOf, containerState, docker, projectContainers, purge, stack, startedAt, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-healing';
 const FILE = 'test/fixtures/healing/stack.yaml';
-const STATE = join('test/fixtures/healing/.stack', PROJECT);
-const journal = new Journal(join(STATE, 'events.jsonl'));
-const paths = { dir: STATE, lock: join(STATE, 'lock'), owner: join(STATE, 'owner.json'), journal: journal.file, supervisorLog: join(STATE, 'supervisor.log') };
+const state = testState(PROJECT);
 const SECRET = 'heal-test-secret-value';
 const webhookCalls: { status: number; body: Record<string, unknown> }[] = [];
 let webhook: http.Server;
 let env: Record<string, string>;
-const container = (service: string) => `${PROJECT}_${service}_1`;
-const records = () => journal.read();
-const since = (from: number) => records().filter((r) => r.at >= from);
+const since = (from: number) => state.records().filter((r) => r.at >= from);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const alive = (pid: number) => systemProcesses.alive(pid);
+const HEALTHY_SET = ['redis', 'postgres', 'app', 'worker', 'pausable'];
 
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -37,6 +38,21 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
 }
 const find = <T extends JournalRecord['type']>(from: number, type: T, service?: string) =>
   since(from).find((r): r is Extract<JournalRecord, { type: T }> => r.type === type && (!service || ('service' in r && r.service === service)));
+
+/** The stack up and supervised (starting a supervisor, or joining the one there is). */
+async function supervised(services: string[] = []): Promise<number> {
+  const r = await stack(['-f', FILE, 'up', '--detach', ...services], env);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  return readOwner(state.paths)!.pid;
+}
+
+function statusJson(): { supervisor: { pid: number } | null; services: { name: string; health: string; state: string }[] } {
+  try {
+    return JSON.parse(execFileSync('node', ['dist/cli/main.js', '-f', FILE, 'status', '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
+  } catch (err) {
+    return JSON.parse((err as { stdout: string }).stdout); // exit 4 while something is unhealthy
+  }
+}
 
 beforeAll(async () => {
   purge(PROJECT);
@@ -51,16 +67,26 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
-  env = { STACK_PROJECT_NAME: PROJECT, HEAL_PG_PASSWORD: SECRET, HEAL_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` };
+  env = {
+    ...state.env,
+    STACK_PROJECT_NAME: PROJECT,
+    HEAL_PG_PASSWORD: SECRET,
+    HEAL_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
+  };
 });
 
 afterAll(async () => {
   await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
   purge(PROJECT);
   webhook?.close();
+  state.remove();
 });
 
-describe('supervised stack', () => {
+describe('one supervisor per stack', () => {
+  beforeAll(async () => {
+    await stack(['-f', FILE, 'down', '-t', '1'], env);
+  });
+
   it('two `stack up --detach` at once leave exactly one supervisor', async () => {
     const from = Date.now();
     const [a, b] = await Promise.all([stack(['-f', FILE, 'up', '--detach'], env), stack(['-f', FILE, 'up', '--detach'], env)]);
@@ -70,15 +96,30 @@ describe('supervised stack', () => {
     expect(a.stdout + b.stdout).toMatch(/supervising in the background \(pid \d+\)/);
     expect(a.stdout + b.stdout).toMatch(/✔ joined: stack-test-healing is up and supervised by pid \d+/);
     expect(a.stderr + b.stderr).toMatch(/is already bringing up or supervising stack-test-healing; following it/);
-    expect(readOwner(paths)).toMatchObject({ phase: 'supervising', pid: started[0]!.pid });
+    expect(readOwner(state.paths)).toMatchObject({ phase: 'supervising', pid: started[0]!.pid });
   });
 
   it('a plain `stack up` while supervised joins instead of starting anything', async () => {
-    const before = startedAt(container('redis'));
+    await supervised();
+    const before = startedAt(PROJECT, 'redis');
     const r = await stack(['-f', FILE, 'up'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/joined/);
-    expect(startedAt(container('redis'))).toBe(before);
+    expect(startedAt(PROJECT, 'redis')).toBe(before);
+  });
+
+  it('keeps its state private: the directory 0700, every file 0600', async () => {
+    await supervised();
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect(mode(state.dir)).toBe('700');
+    expect(mode(state.paths.lock)).toBe('700');
+    for (const f of [state.paths.owner, state.paths.journal, state.paths.supervisorLog, state.paths.token]) expect([f, mode(f)]).toEqual([f, '600']);
+  });
+});
+
+describe('healing', () => {
+  beforeAll(async () => {
+    await supervised();
   });
 
   it('heals SIGKILLed redis and postgres; detection and recovery times recorded', async () => {
@@ -87,7 +128,7 @@ describe('supervised stack', () => {
       times[service] = { detect: [], recover: [] };
       for (let i = 0; i < 5; i++) {
         const from = Date.now();
-        docker('kill', '-s', 'KILL', container(service));
+        docker('kill', '-s', 'KILL', containerOf(PROJECT, service));
         const detected = await until('detection', () => find(from, 'detected', service));
         const recovered = await until('recovery', () => find(from, 'recovered', service), 60_000);
         expect(detected).toMatchObject({
@@ -127,14 +168,29 @@ describe('supervised stack', () => {
 
   it('heals a service stopped by hand (docker stop)', async () => {
     const from = Date.now();
-    docker('stop', '-t', '1', container('redis'));
+    docker('stop', '-t', '1', containerOf(PROJECT, 'redis'));
     expect(await until('detection', () => find(from, 'detected', 'redis'))).toMatchObject({ trigger: 'stopped', healed: true });
     await until('recovery', () => find(from, 'recovered', 'redis'));
   });
 
+  it('recreates a container removed by hand (docker rm -f) through the gate, counted as a restart', async () => {
+    const old = containerOf(PROJECT, 'redis');
+    const from = Date.now();
+    docker('rm', '-f', old);
+    expect(await until('detection', () => find(from, 'detected', 'redis'))).toMatchObject({ healed: true });
+    await until('recovery', () => find(from, 'recovered', 'redis'), 60_000);
+    expect(since(from).find((r) => r.type === 'service' && r.service === 'redis' && r.state === 'healthy')).toMatchObject({
+      detail: 'its container was gone: recreated',
+    });
+    expect(find(from, 'restart', 'redis')).toMatchObject({ why: 'heal' });
+    expect(containerOf(PROJECT, 'redis')).not.toBe(old);
+    expect(containerState(PROJECT, 'redis')).toBe('running');
+    expect(find(from, 'breaker', 'redis')).toBeUndefined();
+  });
+
   it('restarts a paused (hung) service after its liveness failure threshold', async () => {
     const from = Date.now();
-    docker('pause', container('pausable'));
+    docker('pause', containerOf(PROJECT, 'pausable'));
     const detected = await until('unhealthy', () => find(from, 'detected', 'pausable'), 20_000);
     expect(detected).toMatchObject({
       trigger: 'unhealthy',
@@ -144,13 +200,13 @@ describe('supervised stack', () => {
     expect(failures.map((r) => (r as { failures: number }).failures)).toEqual([1, 2, 3]);
     expect(detected.at - from).toBeLessThan(4_000); // (interval 250 ms + timeout 300 ms) × 3, plus slack
     await until('recovery', () => find(from, 'recovered', 'pausable'), 30_000);
-    expect(docker('inspect', '-f', '{{.State.Status}}', container('pausable'))).toBe('running');
+    expect(containerState(PROJECT, 'pausable')).toBe('running');
   });
 
-  it('a crash loop restarts at growing intervals, then opens the breaker; nothing else is disturbed; the webhook hears it', async () => {
-    const others = ['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)));
+  it('a crash loop backs off, opens the breaker without disturbing others, reaches the webhook; `stack restart` closes it', async () => {
+    const others = HEALTHY_SET.map((s) => startedAt(PROJECT, s));
     const from = Date.now();
-    docker('kill', '-s', 'KILL', container('crashy'));
+    docker('kill', '-s', 'KILL', containerOf(PROJECT, 'crashy'));
     const breaker = await until('breaker', () => find(from, 'breaker', 'crashy'), 30_000);
     expect(breaker).toMatchObject({ open: true, restartsInWindow: 3 });
     const backoffs = since(from)
@@ -161,10 +217,10 @@ describe('supervised stack', () => {
       .filter((r) => r.type === 'restart' && r.service === 'crashy')
       .map((r) => r.at);
     expect(restartsAt[2]! - restartsAt[1]!).toBeGreaterThan(restartsAt[1]! - restartsAt[0]!);
-    expect(['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)))).toEqual(others);
+    expect(HEALTHY_SET.map((s) => startedAt(PROJECT, s))).toEqual(others);
 
-    const status = JSON.parse((await stack(['-f', FILE, 'status', '--json'], env)).stdout);
-    const crashy = status.services.find((s: { name: string }) => s.name === 'crashy');
+    const status = statusJson();
+    const crashy = status.services.find((s) => s.name === 'crashy');
     expect(crashy).toMatchObject({ state: 'exited', heal: { breaker: 'open', lastFailure: { reason: expect.stringMatching(/exited with code 3/) } } });
     expect(status.supervisor).toMatchObject({ pid: expect.any(Number) });
 
@@ -178,45 +234,18 @@ describe('supervised stack', () => {
     const events = await stack(['-f', FILE, 'events', 'crashy'], env);
     expect(events.stdout).toMatch(/crashy +restart #1 in 200ms/);
     expect(events.stdout).toMatch(/crashy +FAILED, breaker open: 3 restarts within 60s/);
-  });
 
-  it('`stack restart` goes through the supervisor and closes the breaker', async () => {
-    const from = Date.now();
+    const restartFrom = Date.now();
     const r = await stack(['-f', FILE, 'restart', 'crashy'], env);
     expect(r.stderr).toMatch(/asking the supervisor \(pid \d+\) to restart crashy/);
-    expect(find(from, 'breaker', 'crashy')).toMatchObject({ open: false, reason: 'closed by stack restart' });
-    expect(find(from, 'restart', 'crashy')).toMatchObject({ why: 'manual' });
+    expect(find(restartFrom, 'breaker', 'crashy')).toMatchObject({ open: false, reason: 'closed by stack restart' });
+    expect(find(restartFrom, 'restart', 'crashy')).toMatchObject({ why: 'manual' });
     expect(r.code).toBe(4); // crashy still cannot start twice: it says so
     expect(r.stdout).toMatch(/✖ crashy: the container exited with code 3/);
-  });
 
-  it('`stack logs` shows the container logs', async () => {
-    const r = await stack(['-f', FILE, 'logs', 'crashy', '--tail', '5'], env);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/crashy: cannot start twice/);
-  });
-
-  it('keeps healing after the engine restarts under it', async () => {
-    const pid = readOwner(paths)!.pid;
-    const from = Date.now();
-    execFileSync('bash', ['-c', 'pkill -TERM -x dockerd; for i in $(seq 1 100); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done']);
-    execFileSync('bash', ['scripts/provision-docker.sh'], { stdio: 'pipe' });
-    await until('reconnected', () => since(from).find((r) => r.type === 'engine' && r.connected), 60_000);
-    expect(since(from).find((r) => r.type === 'engine' && !r.connected)).toBeTruthy();
-    // Everything the engine stopped comes back healthy, by the same supervisor. Wait for its own records:
-    // `stack status` probes by itself and can see a service healthy before the supervisor's gate says so.
-    for (const s of ['redis', 'postgres', 'pausable']) await until(`${s} recovered`, () => find(from, 'recovered', s), 90_000);
-    const healing = ['redis', 'postgres', 'app', 'worker', 'pausable'];
-    await until(
-      'all healed',
-      () =>
-        statusJson()
-          .services.filter((s) => healing.includes(s.name))
-          .every((s) => s.health === 'healthy') || undefined,
-      90_000,
-    );
-    expect(alive(pid)).toBe(true);
-    expect(readOwner(paths)!.pid).toBe(pid);
+    const logs = await stack(['-f', FILE, 'logs', 'crashy', '--tail', '5'], env);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/crashy: cannot start twice/);
   });
 
   it('a SIGKILLed supervisor leaves the stack running; the next up adopts it without restarting anything', async () => {
@@ -224,37 +253,52 @@ describe('supervised stack', () => {
       'all but crashy healthy',
       () =>
         statusJson()
-          .services.filter((s) => s.name !== 'crashy')
+          .services.filter((s) => HEALTHY_SET.includes(s.name))
           .every((s) => s.health === 'healthy') || undefined,
       60_000,
     );
-    const old = readOwner(paths)!.pid;
-    const before = ['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)));
+    const old = readOwner(state.paths)!.pid;
+    const before = HEALTHY_SET.map((s) => startedAt(PROJECT, s));
     process.kill(old, 'SIGKILL');
     await until('supervisor gone', () => !alive(old));
-    expect(docker('inspect', '-f', '{{.State.Status}}', container('redis'))).toBe('running');
-    const r = await stack(['-f', FILE, 'up', '--detach', 'redis', 'postgres', 'app', 'worker', 'pausable'], env);
+    expect(containerState(PROJECT, 'redis')).toBe('running');
+    const r = await stack(['-f', FILE, 'up', '--detach', ...HEALTHY_SET], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/already running and healthy; not restarted/);
-    expect(readOwner(paths)!.pid).not.toBe(old);
-    expect(['redis', 'postgres', 'app', 'worker', 'pausable'].map((s) => startedAt(container(s)))).toEqual(before);
+    expect(readOwner(state.paths)!.pid).not.toBe(old);
+    expect(HEALTHY_SET.map((s) => startedAt(PROJECT, s))).toEqual(before);
+  });
+});
+
+describe('stopping', () => {
+  it('a supervisor whose state directory is deleted stops cleanly and leaves the services running', async () => {
+    const pid = await supervised(HEALTHY_SET);
+    rmSync(state.dir, { recursive: true, force: true });
+    await until('supervisor gone', () => !alive(pid), 15_000);
+    expect(containerState(PROJECT, 'redis')).toBe('running');
+    expect(statusJson().supervisor).toBeNull();
+    // and it can be supervised again
+    const again = await supervised(HEALTHY_SET);
+    expect(again).not.toBe(pid);
+  });
+
+  it('`stack down` finds and stops the supervisor even when its state files are gone', async () => {
+    const pid = await supervised(HEALTHY_SET);
+    process.kill(pid, 'SIGSTOP'); // frozen, it cannot notice the directory going
+    rmSync(state.dir, { recursive: true, force: true });
+    const r = await stack(['-f', FILE, 'down', '-t', '1'], env);
+    expect(r.code, r.stderr).toBe(0);
+    await until('supervisor gone', () => !alive(pid), 5_000);
+    expect(projectContainers(PROJECT)).toEqual([]);
   });
 
   it('`stack down` stops the supervisor first and leaves nothing behind', async () => {
-    const pid = readOwner(paths)!.pid;
+    const pid = await supervised(HEALTHY_SET);
     const r = await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/stopping `stack up --detach` \(pid \d+, supervising/);
     expect(alive(pid)).toBe(false);
     expect(projectContainers(PROJECT)).toEqual([]);
-    expect(readOwner(paths)).toBeUndefined();
+    expect(readOwner(state.paths)).toBeUndefined();
   });
 });
-
-function statusJson(): { services: { name: string; health: string }[] } {
-  try {
-    return JSON.parse(execFileSync('node', ['dist/cli/main.js', '-f', FILE, 'status', '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
-  } catch (err) {
-    return JSON.parse((err as { stdout: string }).stdout); // exit 4 while something is unhealthy
-  }
-}

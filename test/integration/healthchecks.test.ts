@@ -31,9 +31,20 @@ const inQdrant = (...args: string[]) => {
   }
 };
 
+/** Compose v2 when there is one, else v1: the test is about compose's own gating, whichever compose runs it. */
+function compose(): string[] {
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return ['docker', 'compose'];
+  } catch {
+    return ['docker-compose'];
+  }
+}
+
 beforeAll(() => {
   purge(PROJECT);
-  execFileSync('docker-compose', ['-p', PROJECT, ...files, 'up', '-d'], { env, stdio: 'pipe' });
+  const [cmd, ...pre] = compose();
+  execFileSync(cmd!, [...pre, '-p', PROJECT, ...files, 'up', '-d'], { env, stdio: 'pipe' });
 });
 afterAll(() => purge(PROJECT));
 

@@ -2,15 +2,19 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { CLI, purge } from '../support/docker.js';
+import { CLI, purge, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-interrupt';
+const state = testState(PROJECT);
 beforeAll(() => purge(PROJECT));
-afterAll(() => purge(PROJECT));
+afterAll(() => {
+  purge(PROJECT);
+  state.remove();
+});
 
 it('a first Ctrl-C stops up cleanly and reports the state it left', async () => {
   const child = spawn('node', [CLI, '-f', 'test/fixtures/failing/stack.yaml', 'up', 'worker'], {
-    env: { ...process.env, CI: 'true', STACK_PROJECT_NAME: PROJECT },
+    env: { ...process.env, ...state.env, CI: 'true', STACK_PROJECT_NAME: PROJECT },
   });
   let stdout = '';
   let stderr = '';

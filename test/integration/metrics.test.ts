@@ -8,7 +8,8 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, purge, stack } from '../support/docker.js';
+import { readToken } from '../../src/state/token.js';
+import { containerOf, docker, purge, stack, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-metrics';
 const FILE = 'test/fixtures/metrics/stack.yaml';
@@ -16,6 +17,8 @@ const PROM = 'stack-test-metrics-prometheus';
 let metricsPort: number;
 let promPort: number;
 let env: Record<string, string>;
+let token: string;
+const state = testState(PROJECT);
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -53,15 +56,19 @@ beforeAll(async () => {
   }
   metricsPort = await freePort();
   promPort = await freePort();
-  env = { STACK_PROJECT_NAME: PROJECT, STACK_METRICS_ADDR: `127.0.0.1:${metricsPort}` };
-  const dir = mkdtempSync(join(tmpdir(), 'prom-'));
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: stack-supervisor\n    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]\n`,
-  );
-  chmodSync(dir, 0o755);
+  env = { ...state.env, STACK_PROJECT_NAME: PROJECT, STACK_METRICS_ADDR: `127.0.0.1:${metricsPort}` };
   const up = await stack(['-f', FILE, 'up', '--detach'], env);
   expect(up.code, up.stderr).toBe(0);
+  token = readToken(state.paths)!;
+  // Prometheus scrapes with the stack's token, as a user's scrape config would (authorization.credentials_file).
+  const dir = mkdtempSync(join(tmpdir(), 'prom-'));
+  writeFileSync(join(dir, 'stack.token'), token);
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: stack-supervisor\n    authorization: { credentials_file: /etc/prometheus/stack.token }\n    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]\n`,
+  );
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, 'stack.token'), 0o644);
   docker(
     'run',
     '-d',
@@ -86,6 +93,7 @@ afterAll(async () => {
   }
   await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
   purge(PROJECT);
+  state.remove();
 });
 
 describe('supervisor metrics', () => {
@@ -95,7 +103,7 @@ describe('supervisor metrics', () => {
     expect(await query('stack_engine_connected')).toBe(1);
     expect(await query('stack_service_time_to_ready_seconds{service="redis"}')).toBeGreaterThan(0);
 
-    docker('kill', '-s', 'KILL', `${PROJECT}_redis_1`);
+    docker('kill', '-s', 'KILL', containerOf(PROJECT, 'redis'));
     await until('restart counted', async () => (await query('sum(stack_service_restarts_total{service="redis"})')) === 1, 30_000);
     await until('up again', async () => (await query('stack_service_up{service="redis"}')) === 1, 30_000);
     expect(await query('stack_service_restarts_total{service="redis", why="heal"}')).toBe(1);
@@ -103,7 +111,8 @@ describe('supervisor metrics', () => {
   });
 
   it('the Grafana dashboard only queries series the supervisor serves, from the provisioned data source', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401); // no token, no metrics
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     const served = new Set([...text.matchAll(/^(stack_\w+?)(?:\{| )/gm)].map((m) => m[1]!));
     const dashboard = JSON.parse(readFileSync('compose/grafana/dashboards/stack.json', 'utf8')) as {
       panels: { targets: { expr: string; datasource: { uid: string } }[] }[];

@@ -5,10 +5,12 @@
  * separate project name keep it clear of a developer's running stack.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectContainers, projectNetworks, projectVolumes, purge, RANDOM_PORTS, stack, startedAt } from '../support/docker.js';
+import { occursBefore, projectContainers, projectNetworks, projectVolumes, purge, RANDOM_PORTS, stack, startedAt, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-six';
+const state = testState(PROJECT);
 const env = {
+  ...state.env,
   STACK_PROJECT_NAME: PROJECT,
   STACK_COMPOSE_FILES: 'compose/docker-compose.local.yml',
   POSTGRES_USER: 'stack',
@@ -19,14 +21,22 @@ const env = {
 const SERVICES = ['grafana', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis'];
 
 beforeAll(() => purge(PROJECT));
-afterAll(() => purge(PROJECT));
+afterAll(() => {
+  purge(PROJECT);
+  state.remove();
+});
+
+/** Up (idempotent: a running stack is left as it is), for tests that need the stack running. */
+async function running(): Promise<void> {
+  const r = await stack(['up'], env);
+  expect(r.code, r.stderr).toBe(0);
+}
 
 describe('the six-service stack', () => {
-  let firstUp: Awaited<ReturnType<typeof stack>>;
-
   it('comes up from nothing to all healthy, in dependency order', async () => {
+    purge(PROJECT);
     expect(projectContainers(PROJECT)).toEqual([]);
-    firstUp = await stack(['up', '--json'], env);
+    const firstUp = await stack(['up', '--json'], env);
     expect(firstUp.stderr).toBe('');
     expect(firstUp.code).toBe(0);
     const doc = JSON.parse(firstUp.stdout);
@@ -45,6 +55,7 @@ describe('the six-service stack', () => {
   });
 
   it('status --json shows every service running and healthy with its resolved host port', async () => {
+    await running();
     const r = await stack(['status', '--json'], env);
     expect(r.code).toBe(0);
     const { services, supervisor } = JSON.parse(r.stdout);
@@ -60,22 +71,23 @@ describe('the six-service stack', () => {
   });
 
   it('up again changes nothing: no container is restarted', async () => {
-    const containers = projectContainers(PROJECT);
-    const before = containers.map(startedAt);
+    await running();
+    const before = SERVICES.map((s) => startedAt(PROJECT, s));
     const r = await stack(['up'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/already running and healthy; not restarted/);
+    expect(r.stdout.match(/already running and healthy; not restarted/g)).toHaveLength(SERVICES.length);
     expect(r.stdout.match(/ starting\n/g)).toBeNull();
-    expect(containers.map(startedAt)).toEqual(before);
+    expect(SERVICES.map((s) => startedAt(PROJECT, s))).toEqual(before);
   });
 
   it('down leaves no container or network behind and keeps volumes; down --volumes removes them', async () => {
+    await running();
     const volumes = projectVolumes(PROJECT);
     expect(volumes.length).toBe(4);
     const r = await stack(['down'], env);
     expect(r.code).toBe(0);
     // dependents stop before their dependencies
-    expect(r.stdout.indexOf('rag-server   stopped')).toBeLessThan(r.stdout.indexOf('redis        stopping'));
+    expect(occursBefore(r.stdout, 'rag-server   stopped', 'redis        stopping')).toBe(true);
     expect(projectContainers(PROJECT)).toEqual([]);
     expect(projectNetworks(PROJECT)).toEqual([]);
     expect(projectVolumes(PROJECT)).toEqual(volumes);
@@ -85,10 +97,15 @@ describe('the six-service stack', () => {
   });
 
   it('waves strategy brings the same stack up too', async () => {
+    purge(PROJECT);
     const r = await stack(['up', '--strategy', 'waves'], env);
     expect(r.code).toBe(0);
     // with waves, nothing of wave 1 starts before the last of wave 0 is healthy
-    const at = (pattern: RegExp) => r.stdout.split('\n').findIndex((l) => pattern.test(l));
+    const at = (pattern: RegExp) => {
+      const line = r.stdout.split('\n').findIndex((l) => pattern.test(l));
+      expect(line, String(pattern)).toBeGreaterThanOrEqual(0);
+      return line;
+    };
     const lastWave0 = Math.max(...['postgres', 'prometheus', 'qdrant', 'redis'].map((s) => at(new RegExp(`^\\S+ ${s} +healthy`))));
     expect(at(/^\S+ grafana +starting/)).toBeGreaterThan(lastWave0);
     expect(at(/^\S+ rag-server +starting/)).toBeGreaterThan(lastWave0);

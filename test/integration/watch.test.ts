@@ -1,19 +1,18 @@
 /** `stack up --watch`: supervision in the foreground of a terminal or an editor task, until Ctrl-C. */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Journal } from '../../src/state/journal.js';
-import { CLI, docker, purge, stack } from '../support/docker.js';
+import { CLI, containerOf, containerState, docker, purge, stack, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-watch';
 const FILE = 'test/fixtures/healing/stack.yaml';
-const env = { STACK_PROJECT_NAME: PROJECT, HEAL_PG_PASSWORD: 'watch-test', HEAL_WEBHOOK_URL: 'http://127.0.0.1:9/' };
-const journal = new Journal(join('test/fixtures/healing/.stack', PROJECT, 'events.jsonl'));
+const state = testState(PROJECT);
+const env = { ...state.env, STACK_PROJECT_NAME: PROJECT, HEAL_PG_PASSWORD: 'watch-test', HEAL_WEBHOOK_URL: 'http://127.0.0.1:9/' };
 
 beforeAll(() => purge(PROJECT));
 afterAll(async () => {
   await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
   purge(PROJECT);
+  state.remove();
 });
 
 function run(args: string[]) {
@@ -38,7 +37,7 @@ it('up --watch heals in the foreground, shows it, and Ctrl-C stops supervising w
   const watch = run(['up', '--watch', 'redis']);
   const follow = run(['events', '--follow', 'redis']);
   await waitFor('supervisor started', () => /supervisor started \(pid \d+\), watching redis/.test(watch.out.stdout));
-  docker('kill', '-s', 'KILL', `${PROJECT}_redis_1`);
+  docker('kill', '-s', 'KILL', containerOf(PROJECT, 'redis'));
   await waitFor('recovered', () => /redis +recovered: healthy again after/.test(watch.out.stdout));
   expect(watch.out.stdout).toMatch(/redis +crashed: exited with code 137/);
   expect(watch.out.stdout).toMatch(/redis +restart #1 in \d/);
@@ -49,10 +48,10 @@ it('up --watch heals in the foreground, shows it, and Ctrl-C stops supervising w
   watch.child.kill('SIGINT');
   expect(await watch.exited).toBe(0);
   expect(watch.out.stdout).toMatch(/supervisor stopped \(pid \d+\); services left as they are/);
-  expect(docker('inspect', '-f', '{{.State.Status}}', `${PROJECT}_redis_1`)).toBe('running');
+  expect(containerState(PROJECT, 'redis')).toBe('running');
   expect(
-    journal
-      .read()
+    state
+      .records()
       .filter((r) => r.type === 'supervisor' && r.at >= from)
       .map((r) => (r as { phase: string }).phase),
   ).toEqual(['started', 'stopped']);

@@ -8,5 +8,6 @@ export default function setup(): void {
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   run('bash', ['scripts/provision-docker.sh']);
   run('bash', ['scripts/build-images.sh']);
+  run('bash', ['scripts/build-bench-image.sh']); // the 2 MB busybox image, for tests on a second engine
   run('npx', ['tsc', '-p', 'tsconfig.build.json']);
 }

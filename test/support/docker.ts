@@ -80,11 +80,25 @@ export function containerState(project: string, service: string): string {
 }
 
 /** A test file's own state directory (STACK_STATE_DIR), outside the checkout; `remove` deletes it. */
-export function testState(project: string): { dir: string; env: { STACK_STATE_DIR: string }; paths: StatePaths; journal: Journal; records(): JournalRecord[]; remove(): void } {
+export function testState(project: string): {
+  dir: string;
+  env: { STACK_STATE_DIR: string };
+  paths: StatePaths;
+  journal: Journal;
+  records(): JournalRecord[];
+  remove(): void;
+} {
   const dir = join(mkdtempSync(join(tmpdir(), `${project}-`)), 'state');
   const paths = statePaths('', project, { STACK_STATE_DIR: dir });
   const journal = new Journal(paths.journal);
-  return { dir, env: { STACK_STATE_DIR: dir }, paths, journal, records: () => journal.read().records, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    env: { STACK_STATE_DIR: dir },
+    paths,
+    journal,
+    records: () => journal.read().records,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Asserts that `first` and `second` both occur in `text`, `first` before `second`. */

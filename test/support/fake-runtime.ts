@@ -42,8 +42,8 @@ export class FakeRuntime implements Runtime {
   async ping() {
     if (this.pingError) throw this.pingError;
   }
-  async create(services: readonly string[]) {
-    this.calls.push(`create ${services.join(',')}`);
+  async create(services: readonly string[], options: { onlyThese?: boolean } = {}) {
+    this.calls.push(`create ${services.join(',')}${options.onlyThese ? ' (only these)' : ''}`);
     if (this.createDelayMs) await this.clock.sleep(this.createDelayMs);
     this.created.push(...services);
   }
@@ -95,6 +95,17 @@ export class FakeRuntime implements Runtime {
     this.exitedWith.set(name, exitCode);
     this.push({ service: name, action: 'die', exitCode });
   }
+  /** Someone ran `docker rm -f` on it: killed, then its container is gone. */
+  remove(name: string) {
+    this.push({ service: name, action: 'kill', signal: '9' });
+    this.exitedWith.set(name, 137);
+    this.push({ service: name, action: 'die', exitCode: 137 });
+    this.created = this.created.filter((c) => c !== name);
+    this.startedAt.delete(name);
+    this.exitedWith.delete(name);
+    this.push({ service: name, action: 'destroy' });
+  }
+
   /** Someone ran `docker stop` on it. */
   stopByHand(name: string) {
     this.push({ service: name, action: 'kill', signal: '15' });

@@ -63,6 +63,16 @@ describe('Supervisor', () => {
     expect(sup.snapshot()[0]).toMatchObject({ state: 'healthy', restarts: 1, breaker: 'closed', lastFailure: { reason: expect.stringMatching(/exited/) } });
   });
 
+  it('recreates a container removed by hand (counted as a restart, through the gate)', async () => {
+    const { of, runtime, sup, events } = await supervise({ db: { heal: heal() } }, 5_000, (rt) => rt.remove('db'));
+    expect(of('detected')).toMatchObject([{ service: 'db', trigger: 'exit', healed: true }]);
+    expect(runtime.calls.filter((c) => c.startsWith('create'))).toEqual(['create db (only these)']);
+    expect(runtime.calls.indexOf('create db (only these)')).toBeLessThan(runtime.calls.findIndex((c) => c.startsWith('start db')));
+    expect(events.find((e) => e.type === 'service' && e.state === 'healthy')).toMatchObject({ service: 'db', detail: 'its container was gone: recreated' });
+    expect(of('recovered')).toHaveLength(1);
+    expect(sup.snapshot()[0]).toMatchObject({ state: 'healthy', restarts: 1 });
+  });
+
   it('heals a stop by hand, unless the policy leaves stopped services alone', async () => {
     const healed = await supervise({ db: { heal: heal() } }, 3_000, (rt) => rt.stopByHand('db'));
     expect(healed.of('detected')).toMatchObject([{ trigger: 'stopped', healed: true }]);

@@ -21,6 +21,7 @@ import { emitTo, stackContext, type StackContext } from '../stack-context.js';
 
 export async function downCommand(o: { volumes?: boolean; timeout: number }, opts: GlobalOptions, io: CliIo): Promise<void> {
   const ctx = stackContext(opts, io);
+  await ctx.runtime.ping(); // before anything is stopped or locked
   const owner = liveOwner(ctx.paths);
   if (owner && !opts.json) io.stderr.write(`stopping ${describeOwner(owner)}…\n`);
   // Its supervisors first (found by their command line too, should the state files be gone): they would heal what we stop.
@@ -29,9 +30,13 @@ export async function downCommand(o: { volumes?: boolean; timeout: number }, opt
   const lock = got.lock!;
   try {
     const renderer = rendererFor(opts, io);
-    const result = await down({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit: emitTo(ctx.journal, renderer) }, { volumes: o.volumes ?? false, timeoutSeconds: o.timeout });
+    const result = await down(
+      { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit: emitTo(ctx.journal, renderer) },
+      { volumes: o.volumes ?? false, timeoutSeconds: o.timeout },
+    );
     await renderer.close();
-    if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, durationMs: result.durationMs, stopOrder: result.order, volumesRemoved: o.volumes ?? false })}\n`);
+    if (opts.json)
+      io.stdout.write(`${JSON.stringify({ ok: true, durationMs: result.durationMs, stopOrder: result.order, volumesRemoved: o.volumes ?? false })}\n`);
     else io.stdout.write(`✔ ${ctx.spec.name} is down in ${formatDuration(result.durationMs)}\n`);
   } finally {
     await lock.release();
@@ -139,7 +144,8 @@ export async function eventsCommand(service: string | undefined, o: { follow?: b
 }
 
 export async function logsCommand(service: string, o: { follow?: boolean; tail: number }, opts: GlobalOptions, io: CliIo): Promise<void> {
-  if (opts.json) throw new UsageError('`stack logs` has no JSON form: it prints the container log as it is', 'Leave out --json (or use `docker logs` for its own formats).');
+  if (opts.json)
+    throw new UsageError('`stack logs` has no JSON form: it prints the container log as it is', 'Leave out --json (or use `docker logs` for its own formats).');
   const ctx = stackContext(opts, io);
   const spec = ctx.spec.services[service];
   if (!spec) throw unknownServices([service], Object.keys(ctx.spec.services));

@@ -42,7 +42,14 @@ export async function superviseChild(services: string[], flags: { strategy: Stra
     } catch (err) {
       // Failures before the scheduler finished (a port taken, the engine unreachable…) still reach the waiting parent.
       if (!sawDone && err instanceof StackError) {
-        base({ type: 'done', at: io.clock.now(), ok: false, durationMs: 0, outcome: {}, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
+        base({
+          type: 'done',
+          at: io.clock.now(),
+          ok: false,
+          durationMs: 0,
+          outcome: {},
+          error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+        });
       }
       throw err;
     }

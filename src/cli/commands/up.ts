@@ -35,7 +35,8 @@ export interface UpFlags {
 }
 
 export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<void> {
-  if (flags.watch && flags.detach) throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
+  if (flags.watch && flags.detach)
+    throw new UsageError('--watch and --detach exclude each other', 'Use --watch to supervise in this terminal, --detach to supervise in the background.');
   const ctx = stackContext(opts, io);
   const services = withProfile(ctx.spec, named, profileOf(opts, ctx.spec));
   // A missing secret would only show up as a probe failing until its deadline: refuse now instead.
@@ -44,6 +45,7 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   const { unknown } = selectServices(ctx.spec.services, services);
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   const timing = waitTimeout(flags);
+  await ctx.runtime.ping(); // an unreachable engine fails before anything is locked, written or announced
   if (flags.detach) return detach(ctx, services, flags, opts, io);
 
   const got = await waitOrJoin(ctx, `stack up${flags.watch ? ' --watch' : ''}`, opts, io);
@@ -67,7 +69,10 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
     });
     let result: UpResult;
     try {
-      result = await up({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit }, { services, strategy: flags.strategy, signal: controller.signal, ...timing });
+      result = await up(
+        { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit },
+        { services, strategy: flags.strategy, signal: controller.signal, ...timing },
+      );
       await renderer.close();
       if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
     } catch (err) {
@@ -120,7 +125,9 @@ async function waitOrJoin(ctx: StackContext, command: string, opts: GlobalOption
       join: true,
       signal: stop.signal,
       onWait: (owner) => {
-        io.stderr.write(`${describeOwner(owner)} is already bringing up or supervising ${ctx.spec.name}; following it instead of starting a second run (Ctrl-C stops following)\n`);
+        io.stderr.write(
+          `${describeOwner(owner)} is already bringing up or supervising ${ctx.spec.name}; following it instead of starting a second run (Ctrl-C stops following)\n`,
+        );
         follow = ctx.journal.follow(ctx.journal.size(), (r) => renderer?.onEvent(r), following.signal, io.clock);
       },
     });
@@ -143,7 +150,10 @@ async function reportJoined(ctx: StackContext, supervisor: Owner, services: stri
     );
   }
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, joined: { pid: supervisor.pid, command: supervisor.command }, services: now.services })}\n`);
-  else io.stdout.write(`✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`);
+  else
+    io.stdout.write(
+      `✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`,
+    );
 }
 
 /** Starts the background supervisor and follows its journal until the stack is up (or not). */
@@ -154,7 +164,8 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
     await got.lock.release(); // the child takes it; if another run is faster, the child says so and we join that
     const outcome = await startSupervisor(ctx, services, flags, opts, io);
     if (outcome === 'lock-lost' && round === 0) continue;
-    if (outcome === 'lock-lost') throw new StackError('BUSY', `another run took ${ctx.spec.name} twice in a row`, 'Run `stack status` to see who supervises it.');
+    if (outcome === 'lock-lost')
+      throw new StackError('BUSY', `another run took ${ctx.spec.name} twice in a row`, 'Run `stack status` to see who supervises it.');
     return;
   }
 }
@@ -211,7 +222,8 @@ async function startSupervisor(ctx: StackContext, services: string[], flags: UpF
     await renderer.close();
   }
   if (supervising) {
-    if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify({ ...renderer.doc, supervisor: { pid: child.pid, log: ctx.paths.supervisorLog } })}\n`);
+    if (renderer instanceof JsonRenderer)
+      io.stdout.write(`${JSON.stringify({ ...renderer.doc, supervisor: { pid: child.pid, log: ctx.paths.supervisorLog } })}\n`);
     else io.stdout.write(`✔ supervising in the background (pid ${child.pid}); \`stack down\` stops it; log: ${ctx.paths.supervisorLog}\n`);
     return;
   }
