@@ -6,6 +6,11 @@ set -euo pipefail
 
 log() { printf '[provision] %s\n' "$*" >&2; }
 
+# iproute2 (`ip`): the engine-restart test gives a second engine a bridge of its own.
+if ! command -v ip >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
+fi
+
 if docker info >/dev/null 2>&1 && { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; }; then
   log "Docker engine $(docker info --format '{{.ServerVersion}}') is up"
   exit 0
@@ -18,7 +23,7 @@ if ! command -v dockerd >/dev/null || ! { docker compose version >/dev/null 2>&1
   fi
   log "installing docker.io, docker-compose and debootstrap from Debian (about a minute)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap iproute2 >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then

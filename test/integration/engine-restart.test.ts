@@ -1,6 +1,6 @@
 /**
- * The engine restarting under a running supervisor — on a second engine of this test's own, so the shared
- * engine the other tests use is never stopped.
+ * The engine restarting under a running supervisor — on a second engine of this test's own (its own socket,
+ * data root and network namespace), so the shared engine the other tests use is never stopped or touched.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/state/journal.js';
@@ -34,14 +34,14 @@ beforeAll(async () => {
 afterAll(async () => {
   if (engine) {
     await engine.start().catch(() => {});
-    await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
+    await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env, engine.inside);
     await engine.remove();
   }
   state.remove();
 }, 120_000);
 
 it('keeps healing after the engine restarts under it', async () => {
-  const up = await stack(['-f', FILE, 'up', '--detach'], env);
+  const up = await stack(['-f', FILE, 'up', '--detach'], env, engine.inside);
   expect(up.code, up.stderr + up.stdout).toBe(0);
   const pid = readOwner(state.paths)!.pid;
   const from = Date.now();
@@ -53,6 +53,6 @@ it('keeps healing after the engine restarts under it', async () => {
   for (const s of ['web', 'api']) await until(`${s} recovered`, () => find(from, (r) => r.type === 'recovered' && r.service === s), 90_000);
   expect(systemProcesses.alive(pid)).toBe(true);
   expect(readOwner(state.paths)!.pid).toBe(pid);
-  const status = await stack(['-f', FILE, 'status', '--json'], env);
+  const status = await stack(['-f', FILE, 'status', '--json'], env, engine.inside);
   expect(status.code, status.stdout).toBe(0);
 }, 240_000);

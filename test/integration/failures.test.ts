@@ -3,6 +3,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
+import { supervisorMarker } from '../../src/session/acquire.js';
+import { readOwner } from '../../src/state/lock.js';
+import { systemProcesses } from '../../src/state/processes.js';
 import { containerState, projectContainers, purge, stack, testState } from '../support/docker.js';
 
 const PROJECT = 'stack-test-failing';
@@ -71,6 +74,34 @@ describe('a host port that is taken', () => {
     expect(r.code).toBe(EXIT.START_FAILED);
     expect(r.stdout + r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(address already in use|port is already allocated)`));
     expect(r.stdout + r.stderr).toMatch(/A host port in the compose file is taken by another process/);
+  });
+});
+
+describe('an image that is neither here nor pullable', () => {
+  it('exits 5 naming the missing image and how to get it', async () => {
+    const r = await stack(['-f', FILE, 'up', 'noimage'], env);
+    expect(r.code).toBe(EXIT.START_FAILED);
+    expect(r.stderr).toMatch(/this image is not on this engine and could not be pulled: local\/stack-no-such-image:1 \(noimage\)/);
+    expect(r.stderr).toMatch(/bash scripts\/build-images\.sh/);
+  });
+});
+
+describe('the supervisor cannot listen', () => {
+  it('`up --detach` with its metrics port taken fails at once with the reason, starts nothing and leaves no process', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      purge(PROJECT);
+      const r = await stack(['-f', FILE, 'up', '--detach', 'cache'], { ...env, STACK_METRICS_ADDR: `127.0.0.1:${port}` });
+      expect(r.code).toBe(EXIT.START_FAILED);
+      expect(r.stdout + r.stderr).toMatch(new RegExp(`the supervisor cannot serve metrics on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+      expect(projectContainers(PROJECT)).toEqual([]); // it failed before creating anything
+      expect(systemProcesses.find(supervisorMarker(files.paths))).toEqual([]);
+      expect(readOwner(files.paths)).toBeUndefined();
+    } finally {
+      blocker.close();
+    }
   });
 });
 

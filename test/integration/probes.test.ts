@@ -1,42 +1,69 @@
 /**
  * Every probe type against a real server on the real engine: Redis, PostgreSQL and Prometheus are the real
- * thing; Qdrant and Grafana are STAND-INS (not obtainable here) serving the same endpoints.
+ * thing; Qdrant and Grafana are STAND-INS (not obtainable here) serving the same endpoints. Each target is a
+ * testcontainers GenericContainer from the local images, started with testcontainers' own wait strategies
+ * (nothing is pulled; Ryuk is off, see vitest.config.ts). They carry compose's labels, so the probes reach
+ * them through our real DockerRuntime (endpoint resolution, exec, HEALTHCHECK) exactly as under `stack up`.
  */
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/config/loader.js';
 import { DEFAULTS } from '../../src/config/normalize.js';
 import type { ProbeSpec, StackSpec } from '../../src/config/types.js';
 import { systemClock } from '../../src/core/clock.js';
 import { probeContext } from '../../src/engine/gate.js';
-import { up } from '../../src/engine/up.js';
 import { runProbe } from '../../src/probes/run-probe.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { purge } from '../support/docker.js';
 
 const PROJECT = 'stack-test-probes';
 const env = { PROBE_PG_PASSWORD: 'pr0be-secret', PROBE_REDIS_PASSWORD: 'r3dis-secret' };
 let spec: StackSpec;
 let runtime: DockerRuntime;
+const started: StartedTestContainer[] = [];
 
 const timing = { ...DEFAULTS.timing, timeoutMs: 2_000 };
 const probe = (p: Record<string, unknown>): ProbeSpec => ({ timing, ...p }) as ProbeSpec;
 const attempt = (service: string, p: ProbeSpec, envOverride: Record<string, string> = env) =>
   runProbe(p, probeContext({ ...spec, env: envOverride }, spec.services[service]!, runtime), systemClock);
 
+/** A local image as a compose service of PROJECT, published on a random loopback port. */
+const service = (name: string, image: string, ports: number[] = []) =>
+  new GenericContainer(image)
+    .withLabels({ 'com.docker.compose.project': PROJECT, 'com.docker.compose.service': name, 'com.docker.compose.oneoff': 'False' })
+    .withExposedPorts(...ports)
+    .withStartupTimeout(60_000);
+
 beforeAll(async () => {
-  purge(PROJECT);
   spec = loadStack('test/fixtures/probes/stack.yaml', { env: { ...process.env, ...env } }).spec;
   runtime = new DockerRuntime({ name: PROJECT, files: spec.composeFiles, cwd: spec.dir, env: spec.env });
-  // up itself gates on every probe in the file, so reaching the tests already means each passed once.
-  await up({ spec, runtime, clock: systemClock, emit: () => {} });
-});
+  const containers = [
+    service('redis', 'local/stack-redis:1', [6379]).withWaitStrategy(Wait.forLogMessage('Ready to accept connections')),
+    service('redis-auth', 'local/stack-redis:1', [6379])
+      .withCommand(['redis-server', '--bind', '0.0.0.0', '--protected-mode', 'no', '--requirepass', env.PROBE_REDIS_PASSWORD])
+      .withWaitStrategy(Wait.forLogMessage('Ready to accept connections')),
+    service('postgres', 'local/stack-postgres:1', [5432])
+      .withEnvironment({ POSTGRES_USER: 'app', POSTGRES_PASSWORD: env.PROBE_PG_PASSWORD, POSTGRES_DB: 'appdb' })
+      .withWaitStrategy(Wait.forLogMessage('database system is ready to accept connections')),
+    service('prometheus', 'local/stack-prometheus:1', [9090]).withWaitStrategy(Wait.forHttp('/-/ready', 9090)),
+    service('qdrant', 'local/stack-qdrant-standin:1', [6333]).withWaitStrategy(Wait.forHttp('/readyz', 6333)),
+    service('grafana', 'local/stack-grafana-standin:1', [3000]).withWaitStrategy(Wait.forHttp('/api/health', 3000)),
+    service('grafana-db-down', 'local/stack-grafana-standin:1', [3000])
+      .withEnvironment({ STANDIN_DATABASE: 'failing' })
+      .withWaitStrategy(Wait.forHttp('/api/health', 3000).forStatusCode(503)),
+    service('box', 'local/stack-base:1').withCommand(['sleep', 'infinity']).withWaitStrategy(Wait.forListeningPorts()),
+    service('checked', 'local/stack-base:1')
+      .withCommand(['sleep', 'infinity'])
+      .withHealthCheck({ test: ['CMD', 'true'], interval: 1_000, timeout: 1_000, retries: 3, startPeriod: 0 })
+      .withWaitStrategy(Wait.forHealthCheck()),
+  ];
+  started.push(...(await Promise.all(containers.map((c) => c.start()))));
+}, 180_000);
 
 afterAll(async () => {
-  await runtime?.down({ volumes: true }).catch(() => {});
-  purge(PROJECT);
+  await Promise.all(started.map((c) => c.stop({ timeout: 1_000 })));
 });
 
 describe('redis probe (real Redis)', () => {

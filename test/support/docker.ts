@@ -22,11 +22,12 @@ export interface CliRun {
   ms: number;
 }
 
-/** The real binary in a subprocess, without a TTY (as in CI). */
-export async function stack(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** The real binary in a subprocess, without a TTY (as in CI); `prefix` runs it through another command (a network namespace). */
+export async function stack(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Promise<CliRun> {
   const begin = Date.now();
   try {
-    const { stdout, stderr } = await exec('node', [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, maxBuffer: 16 * 1024 * 1024 });
+    const [cmd, ...pre] = [...prefix, 'node'];
+    const { stdout, stderr } = await exec(cmd!, [...pre, CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stdout, stderr, ms: Date.now() - begin };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -1,15 +1,19 @@
 /**
- * A second Docker engine of a test's own (its own socket, data root and exec root, no iptables, its own
- * address pool), so that a test can stop and restart an engine without touching the shared one. Images are
- * copied into it from the shared engine (`docker save | docker load`).
+ * A second Docker engine of a test's own, so that a test can stop and restart an engine without touching the
+ * shared one: its own socket, data root and exec root, and its own network namespace — a restarting dockerd
+ * deletes and recreates its default bridge by name (docker0), which must not be the shared engine's. The
+ * commands under test run in that namespace too (`inside`), so its published ports are on their loopback.
+ * Images are copied into it from the shared engine (`docker save | docker load`).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface SecondEngine {
   /** DOCKER_HOST for it. */
   host: string;
+  /** The prefix that runs a command in its network namespace. */
+  inside: string[];
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops it and deletes everything it had. */
@@ -18,8 +22,14 @@ export interface SecondEngine {
 
 export async function startSecondEngine(images: readonly string[]): Promise<SecondEngine> {
   const dir = mkdtempSync('/tmp/stack-engine2-');
+  const ns = `stack-e2-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  // nsenter enters only the network namespace (`ip netns exec` would also remount /sys and hide the cgroups).
+  const inside = ['nsenter', `--net=/run/netns/${ns}`, '--'];
+  execFileSync(inside[0]!, [...inside.slice(1), 'ip', 'link', 'set', 'lo', 'up']);
   const socket = join(dir, 'docker.sock');
   const host = `unix://${socket}`;
+  const pidfile = join(dir, 'docker.pid');
   const args = [
     '--host',
     host,
@@ -28,13 +38,9 @@ export async function startSecondEngine(images: readonly string[]): Promise<Seco
     '--exec-root',
     join(dir, 'exec'),
     '--pidfile',
-    join(dir, 'docker.pid'),
-    '--bridge',
-    'none',
+    pidfile,
     '--iptables=false',
     '--ip-masq=false',
-    '--default-address-pool',
-    'base=10.213.0.0/16,size=24',
   ];
   const answers = () => {
     try {
@@ -44,7 +50,6 @@ export async function startSecondEngine(images: readonly string[]): Promise<Seco
       return false;
     }
   };
-  const pidfile = join(dir, 'docker.pid');
   const running = (): number | undefined => {
     try {
       const pid = Number(readFileSync(pidfile, 'utf8'));
@@ -56,21 +61,22 @@ export async function startSecondEngine(images: readonly string[]): Promise<Seco
   };
   const start = async () => {
     if (running() && answers()) return;
-    const daemon: ChildProcess = spawn('dockerd', args, { stdio: ['ignore', 'ignore', 'ignore'] });
-    daemon.unref();
+    const log = openSync(join(dir, 'dockerd.log'), 'a');
+    spawn(inside[0]!, [...inside.slice(1), 'dockerd', ...args], { stdio: ['ignore', log, log] }).unref();
     for (let i = 0; i < 120 && !answers(); i++) await new Promise((r) => setTimeout(r, 250));
-    if (!answers()) throw new Error(`the second engine did not answer on ${host}`);
+    if (!answers()) throw new Error(`the second engine did not answer on ${host}; see ${join(dir, 'dockerd.log')}`);
   };
   const stop = async () => {
     const pid = running();
     if (!pid) return;
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 200 && running(); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && running(); i++) await new Promise((r) => setTimeout(r, 100));
   };
   await start();
   for (const image of images) execFileSync('bash', ['-c', `docker save ${image} | docker -H ${host} load`], { stdio: 'ignore' });
   return {
     host,
+    inside,
     stop,
     start,
     async remove() {
@@ -83,6 +89,7 @@ export async function startSecondEngine(images: readonly string[]): Promise<Seco
         .sort((a, b) => b.length - a.length);
       for (const m of mounts) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
+      execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
     },
   };
 }
