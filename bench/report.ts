@@ -1,4 +1,6 @@
 /** The benchmark's markdown table. */
+import { rssSlope, type SoakResult, type ValidateScaling } from './soak.js';
+
 export interface BenchResults {
   date: string;
   quick: boolean;
@@ -33,6 +35,8 @@ export interface BenchResults {
     recoveryMs: { median: number; samples: number[] };
   };
   status: { services: number; ms: number }[];
+  soak?: SoakResult;
+  validate?: ValidateScaling;
   errors?: { scenario: string; message: string }[];
 }
 
@@ -91,5 +95,23 @@ export function markdown(r: BenchResults): string {
     out.push('');
   }
   for (const e of r.errors ?? []) out.push(`**${e.scenario} failed:** ${e.message}`, '');
+  if (r.soak) {
+    const k = r.soak.samples;
+    const first = k[0]!;
+    const last = k.at(-1)!;
+    const max = Math.max(...k.map((x) => x.rssMiB));
+    out.push(`### Soak: ${r.soak.services} services supervised for ${r.soak.seconds} s, no faults`, '');
+    out.push('| RSS start → end (max) | RSS trend | open fds start → end | journal size end |', '|---|---|---|---|');
+    out.push(
+      `| ${first.rssMiB.toFixed(0)} → ${last.rssMiB.toFixed(0)} MiB (${max.toFixed(0)}) | ${rssSlope(k) >= 0 ? '+' : ''}${rssSlope(k).toFixed(2)} MiB/min | ${first.fds} → ${last.fds} | ${(last.journalBytes / 1024).toFixed(1)} KiB |`,
+      '',
+    );
+  }
+  if (r.validate) {
+    out.push('### `stack validate` against the number of services', '');
+    out.push('| services | validate (process, median of 3) |', '|---|---|');
+    for (const v of r.validate.runs) out.push(`| ${v.services.toLocaleString('en')} | ${s(v.ms)} |`);
+    out.push('', `20,000 / 2,000 services: ${r.validate.ratio.toFixed(1)}× the time for 10× the services (linear: ~10×; quadratic: ~100×).`, '');
+  }
   return `${out.join('\n')}\n`;
 }

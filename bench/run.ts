@@ -18,6 +18,7 @@ import { statePaths } from '../src/state/paths.js';
 import { cpuSeconds, median, purge, rssMiB, sh, sleep, timed } from './measure.js';
 import { markdown, type BenchResults } from './report.js';
 import { composeFile, randomDag, stackFile } from './synthetic.js';
+import { soak, validateScaling } from './soak.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' } } });
 const QUICK = values.quick!;
@@ -243,6 +244,17 @@ async function main(): Promise<void> {
   for (const [name, scenario] of [
     ['six-service stack', sixServiceStack],
     ['synthetic graphs', syntheticGraphs],
+    ['validate scaling', async (r: BenchResults) => void (r.validate = await validateScaling(CLI))],
+    [
+      'soak',
+      async (r: BenchResults) =>
+        void (r.soak = await soak(
+          CLI,
+          { ...sixEnv, STACK_STATE_DIR: mkdtempSync(join(os.tmpdir(), 'bench-soak-')), STACK_METRICS_ADDR: '' },
+          QUICK ? 60 : 600,
+          log,
+        )),
+    ],
   ] as const) {
     try {
       await scenario(results);

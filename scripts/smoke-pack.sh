@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Packs the package, installs the tarball in an empty directory and runs the installed `stack` binary:
-# proves the bin, the exports map and the runtime dependencies work outside this checkout.
+# Packs the package, installs the tarball in an empty directory and runs the installed `stack` binary with
+# the given Node (default: the one on PATH): proves the bin, the exports map and the runtime dependencies work
+# outside this checkout, on that Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+NODE=${1:-node}
 tmp=$(mktemp -d /tmp/stack-pack.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -1)
 cd "$tmp"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --silent "./$tarball"
-./node_modules/.bin/stack --help | grep -q 'stack up\|up \[options\] \[services...\]'
-./node_modules/.bin/stack --version
+stack() { "$NODE" ./node_modules/.bin/stack "$@"; }
+stack --help | grep -q 'up \[options\] \[services...\]'
+stack --version
 cp -r "$OLDPWD/test/fixtures/valid" ./valid
-./node_modules/.bin/stack -f valid/stack.yaml plan --json | grep -q '"waves":\[\["cache","db"\],\["api"\],\["worker"\]\]'
-node --input-type=module -e "import { planWaves, loadStack } from '@fmoua/stack'; const { spec } = loadStack('valid/stack.yaml', { env: { DB_PASSWORD: 'x' } }); if (planWaves(spec.services).length !== 3) process.exit(1);"
-echo "smoke test of the packed package ($tarball): ok"
+stack -f valid/stack.yaml plan --json | grep -q '"waves":\[\["cache","db"\],\["api"\],\["worker"\]\]'
+"$NODE" --input-type=module -e "import { planWaves, loadStack } from '@fmoua/stack'; const { spec } = loadStack('valid/stack.yaml', { env: { DB_PASSWORD: 'x' } }); if (planWaves(spec.services).length !== 3) process.exit(1);"
+echo "smoke test of the packed package ($tarball) on Node $("$NODE" --version): ok"

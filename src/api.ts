@@ -23,6 +23,7 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
 import { Journal } from './state/journal.js';
 import { statePaths } from './state/paths.js';
+import { ensureToken } from './state/token.js';
 
 export interface StackOptions {
   /** The stack file (default stack.yaml in `cwd`). */
@@ -66,8 +67,11 @@ function context(o: StackOptions) {
     extraComposeFiles: o.composeFiles ?? [],
     ...(o.projectName ? { projectName: o.projectName } : {}),
   });
-  const runtime = new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: spec.env }, spec.env);
   const paths = statePaths(spec.dir, spec.name, spec.env);
+  const runtime = new DockerRuntime(
+    { name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } },
+    spec.env,
+  );
   const journal = new Journal(paths.journal);
   const emit = (e: StackEvent) => {
     journal.append(e);
@@ -84,6 +88,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   const services = withProfile(spec, options.services ?? [], options.profile);
   // A supervised stack is joined: the up below then only confirms it (it restarts nothing healthy).
   const { lock } = await acquire(session, 'stack api up', 'up', { join: true, ...(options.signal ? { signal: options.signal } : {}) });
+  ensureToken(session.paths); // a compose file may mount it (STACK_TOKEN_FILE): it must exist before anything is created
   let result: UpResult;
   try {
     result = await upEngine(

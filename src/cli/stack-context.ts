@@ -23,7 +23,14 @@ export interface StackContext {
 export function stackContext(opts: GlobalOptions, io: CliIo): StackContext {
   const loaded = load(opts, io);
   const paths = statePaths(loaded.spec.dir, loaded.spec.name, loaded.spec.env);
-  return { loaded, spec: loaded.spec, runtime: runtimeFor(loaded.spec), paths, journal: new Journal(paths.journal), session: { paths, clock: io.clock } };
+  return {
+    loaded,
+    spec: loaded.spec,
+    runtime: runtimeFor(loaded.spec, paths),
+    paths,
+    journal: new Journal(paths.journal),
+    session: { paths, clock: io.clock },
+  };
 }
 
 /** Every event goes to the journal and, when given, a renderer. */

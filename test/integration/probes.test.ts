@@ -17,6 +17,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { probeContext } from '../../src/engine/gate.js';
 import { runProbe } from '../../src/probes/run-probe.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { purge } from '../support/docker.js';
 
 const PROJECT = 'stack-test-probes';
 const env = { PROBE_PG_PASSWORD: 'pr0be-secret', PROBE_REDIS_PASSWORD: 'r3dis-secret' };
@@ -59,11 +60,16 @@ beforeAll(async () => {
       .withHealthCheck({ test: ['CMD', 'true'], interval: 1_000, timeout: 1_000, retries: 3, startPeriod: 0 })
       .withWaitStrategy(Wait.forHealthCheck()),
   ];
-  started.push(...(await Promise.all(containers.map((c) => c.start()))));
+  // All started ones are kept for afterAll even when one fails to start.
+  const outcomes = await Promise.allSettled(containers.map((c) => c.start()));
+  for (const o of outcomes) if (o.status === 'fulfilled') started.push(o.value);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((c) => c.stop({ timeout: 1_000 })));
+  await Promise.allSettled(started.map((c) => c.stop({ timeout: 1_000 })));
+  purge(PROJECT); // by label, whatever testcontainers left
 });
 
 describe('redis probe (real Redis)', () => {

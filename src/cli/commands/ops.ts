@@ -12,7 +12,7 @@ import { acquire, stopSupervisors } from '../../session/acquire.js';
 import { summarizeHealing, type HealSummary } from '../../state/heal-summary.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { describeOwner, liveOwner } from '../../state/lock.js';
-import { readToken } from '../../state/token.js';
+import { ensureToken, readToken } from '../../state/token.js';
 import type { GlobalOptions } from '../context.js';
 import { rendererFor } from '../wiring.js';
 import { unknownServices } from '../flags.js';
@@ -29,7 +29,7 @@ export async function downCommand(o: { volumes?: boolean; timeout: number }, opt
   const got = await acquire(ctx.session, 'stack down', 'down', { join: false, limitMs: 30_000 });
   const lock = got.lock!;
   try {
-    const renderer = rendererFor(opts, io);
+    const renderer = await rendererFor(opts, io);
     const result = await down(
       { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit: emitTo(ctx.journal, renderer) },
       { volumes: o.volumes ?? false, timeoutSeconds: o.timeout },
@@ -55,8 +55,9 @@ export async function restartCommand(services: string[], o: { withDependents?: b
     results = await askSupervisor(ctx, owner.controlPort, services, !!o.withDependents);
   } else {
     const got = await acquire(ctx.session, 'stack restart', 'restart', { join: false, limitMs: 30_000 });
+    ensureToken(ctx.paths); // a removed container is recreated, and its compose file may mount the token
     try {
-      const renderer = rendererFor(opts, io);
+      const renderer = await rendererFor(opts, io);
       const emit = emitTo(ctx.journal, renderer);
       const deps = { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit, probeRunner: defaultProbeRunner };
       const never = new AbortController().signal;

@@ -1,0 +1,71 @@
+/**
+ * Two measurements for issue 8: the supervisor over time (six services supervised with no faults: RSS, open
+ * file descriptors and journal size, sampled every few seconds), and how `stack validate` scales with the
+ * number of services (2,000 vs 20,000: linear is ~10×, quadratic ~100×).
+ */
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { readOwner } from '../src/state/lock.js';
+import { statePaths } from '../src/state/paths.js';
+import { median, rssMiB, sleep, timed } from './measure.js';
+
+export interface SoakResult {
+  services: number;
+  seconds: number;
+  samples: { t: number; rssMiB: number; fds: number; journalBytes: number }[];
+}
+
+export interface ValidateScaling {
+  runs: { services: number; ms: number }[];
+  ratio: number;
+}
+
+export async function soak(cli: string, env: Record<string, string>, seconds: number, log: (s: string) => void): Promise<SoakResult> {
+  const up = await timed('node', [cli, 'up', '--detach'], env, 5 * 60_000);
+  if (up.code !== 0) throw new Error(`soak: up --detach exited ${up.code}: ${up.stderr.slice(-400)}`);
+  const paths = statePaths('', '', env);
+  const pid = readOwner(paths)!.pid;
+  const samples: SoakResult['samples'] = [];
+  const every = seconds >= 300 ? 15 : 5;
+  log(`soak: six services supervised for ${seconds}s (pid ${pid}), a sample every ${every}s`);
+  try {
+    for (let t = 0; t <= seconds; t += every) {
+      if (t > 0) await sleep(every * 1000);
+      samples.push({ t, rssMiB: rssMiB(pid), fds: readdirSync(`/proc/${pid}/fd`).length, journalBytes: statSync(paths.journal).size });
+    }
+  } finally {
+    await timed('node', [cli, 'down', '-t', '1'], env, 2 * 60_000);
+  }
+  return { services: 6, seconds, samples };
+}
+
+export async function validateScaling(cli: string): Promise<ValidateScaling> {
+  const runs: ValidateScaling['runs'] = [];
+  for (const n of [2_000, 20_000]) {
+    const dir = mkdtempSync(join(os.tmpdir(), `bench-validate-${n}-`));
+    writeFileSync(join(dir, 'compose.yml'), `services:\n${Array.from({ length: n }, (_, i) => `  s${i}: { image: x }\n`).join('')}`);
+    const services = Array.from({ length: n }, (_, i) =>
+      i % 10 ? `  s${i}: { depends_on: [s${i - 1}] }\n` : `  s${i}: { probe: { type: tcp, port: 80 } }\n`,
+    ).join('');
+    writeFileSync(join(dir, 'stack.yaml'), `version: 1\nname: big\ncompose: { files: [compose.yml] }\nservices:\n${services}`);
+    const ms: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await timed('node', [cli, '-f', join(dir, 'stack.yaml'), 'validate'], {}, 120_000);
+      if (r.code !== 0) throw new Error(`validate of ${n} services exited ${r.code}: ${r.stderr.slice(-300)}`);
+      ms.push(r.ms);
+    }
+    runs.push({ services: n, ms: median(ms) });
+  }
+  return { runs, ratio: runs[1]!.ms / runs[0]!.ms };
+}
+
+/** Least-squares slope of RSS over time, in MiB per minute. */
+export function rssSlope(samples: SoakResult['samples']): number {
+  const n = samples.length;
+  const mt = samples.reduce((a, s) => a + s.t, 0) / n;
+  const mr = samples.reduce((a, s) => a + s.rssMiB, 0) / n;
+  const num = samples.reduce((a, s) => a + (s.t - mt) * (s.rssMiB - mr), 0);
+  const den = samples.reduce((a, s) => a + (s.t - mt) ** 2, 0);
+  return den === 0 ? 0 : (num / den) * 60;
+}
