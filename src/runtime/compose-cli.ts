@@ -19,13 +19,13 @@ export type ComposeFlavor = 'v2' | 'v1';
  * Which compose to use. v2 answers `docker compose version` in milliseconds; v1 is found on PATH without
  * running it, because starting the Python CLI just to ask costs ~0.7 s on every `up`.
  */
-export async function detectCompose(preferred = process.env['STACK_COMPOSE']): Promise<ComposeFlavor> {
+export async function detectCompose(preferred = process.env['STACK_COMPOSE'], path = process.env['PATH'] ?? ''): Promise<ComposeFlavor> {
   const v2 = async (): Promise<ComposeFlavor> => {
     await run('docker', ['compose', 'version', '--short']);
     return 'v2';
   };
   const v1 = async (): Promise<ComposeFlavor> => {
-    if (!onPath('docker-compose')) throw new Error('docker-compose is not on PATH');
+    if (!onPath('docker-compose', path)) throw new Error('docker-compose is not on PATH');
     return 'v1';
   };
   const wanted = (preferred ?? '').trim();
@@ -56,8 +56,8 @@ export async function detectCompose(preferred = process.env['STACK_COMPOSE']): P
   );
 }
 
-function onPath(command: string): boolean {
-  return (process.env['PATH'] ?? '')
+function onPath(command: string, path: string): boolean {
+  return path
     .split(delimiter)
     .filter(Boolean)
     .some((dir) => {

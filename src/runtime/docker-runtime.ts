@@ -38,7 +38,7 @@ export class DockerRuntime implements Runtime {
   }
 
   private composeCli(): Promise<ComposeCli> {
-    this.compose ??= detectCompose(this.env['STACK_COMPOSE']).then((flavor) => new ComposeCli(this.project, flavor));
+    this.compose ??= detectCompose(this.env['STACK_COMPOSE'], this.env['PATH'] ?? '').then((flavor) => new ComposeCli(this.project, flavor));
     return this.compose;
   }
 

@@ -100,7 +100,7 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
       lock.update({ phase: 'supervising', controlPort, metrics: deps.metricsAddr ?? `127.0.0.1:${controlPort}` });
       const stop = new AbortController();
       const both = AbortSignal.any([signal, stop.signal]);
-      const watching = watchFiles(deps, both, {
+      const watching = watchFiles(deps, lock.owner.pid, both, {
         changed: (spec) => supervisor?.reload(spec),
         stateGone: () => stop.abort(),
       });
@@ -115,7 +115,12 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
 }
 
 /** Looks at stack.yaml and the state directory every `watchMs` until `signal` aborts. */
-async function watchFiles(deps: SupervisionDeps, signal: AbortSignal, on: { changed(spec: StackSpec): void; stateGone(): void }): Promise<void> {
+async function watchFiles(
+  deps: SupervisionDeps,
+  ownPid: number,
+  signal: AbortSignal,
+  on: { changed(spec: StackSpec): void; stateGone(): void },
+): Promise<void> {
   const { clock, paths, emit } = deps;
   const hash = () => {
     try {
@@ -131,7 +136,7 @@ async function watchFiles(deps: SupervisionDeps, signal: AbortSignal, on: { chan
     } catch {
       return;
     }
-    if (!existsSync(paths.dir) || readOwner(paths)?.pid !== process.pid) {
+    if (!existsSync(paths.dir) || readOwner(paths)?.pid !== ownPid) {
       emit({
         type: 'config',
         at: clock.now(),

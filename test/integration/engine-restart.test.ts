@@ -7,6 +7,7 @@ import type { JournalRecord } from '../../src/state/journal.js';
 import { readOwner } from '../../src/state/lock.js';
 import { systemProcesses } from '../../src/state/processes.js';
 import { stack, testState } from '../support/docker.js';
+import { until } from '../support/until.js';
 import { startSecondEngine, type SecondEngine } from '../support/second-engine.js';
 
 const PROJECT = 'stack-test-engine-restart';
@@ -15,15 +16,6 @@ const state = testState(PROJECT);
 let engine: SecondEngine;
 let env: Record<string, string>;
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const find = (from: number, pred: (r: JournalRecord) => boolean) => state.records().find((r) => r.at >= from && pred(r));
 
 beforeAll(async () => {

@@ -14,6 +14,7 @@ import type { JournalRecord } from '../../src/state/journal.js';
 import { readOwner } from '../../src/state/lock.js';
 import { systemProcesses } from '../../src/state/processes.js';
 import { containerOf, containerState, docker, projectContainers, purge, stack, startedAt, testState } from '../support/docker.js';
+import { until } from '../support/until.js';
 
 const PROJECT = 'stack-test-healing';
 const FILE = 'test/fixtures/healing/stack.yaml';
@@ -27,15 +28,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const alive = (pid: number) => systemProcesses.alive(pid);
 const HEALTHY_SET = ['redis', 'postgres', 'app', 'worker', 'pausable'];
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const find = <T extends JournalRecord['type']>(from: number, type: T, service?: string) =>
   since(from).find((r): r is Extract<JournalRecord, { type: T }> => r.type === type && (!service || ('service' in r && r.service === service)));
 

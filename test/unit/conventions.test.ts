@@ -102,13 +102,10 @@ describe('--json on every command', () => {
 
 describe('STACK_COMPOSE', () => {
   it('forces the flavour: v1 where docker-compose is not on PATH is an error, not a silent v2', async () => {
-    const saved = process.env['PATH'];
-    process.env['PATH'] = '/nonexistent';
-    try {
-      await expect(detectCompose('v1')).rejects.toMatchObject({ code: 'START_FAILED', message: 'STACK_COMPOSE=v1 but `docker-compose` is not on PATH' });
-    } finally {
-      process.env['PATH'] = saved;
-    }
+    await expect(detectCompose('v1', '/nonexistent')).rejects.toMatchObject({
+      code: 'START_FAILED',
+      message: 'STACK_COMPOSE=v1 but `docker-compose` is not on PATH',
+    });
   });
 
   it('anything but v1 or v2 is a usage error', async () => {
