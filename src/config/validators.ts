@@ -36,9 +36,15 @@ export const unknownDependencies: Validator = (ctx) => ({
   ),
 });
 
+/** A cycle as `a → b → c → a`; a very long one shortened in the middle. */
+function cycleText(cycle: readonly string[]): string {
+  const shown = cycle.length <= 12 ? [...cycle] : [...cycle.slice(0, 6), `… ${cycle.length - 9} more …`, ...cycle.slice(-3)];
+  return [...shown, cycle[0]].join(' → ');
+}
+
 export const noCycles: Validator = (ctx) => ({
   errors: findCycles(ctx.spec.services).map((cycle) =>
-    ctx.problem(['services', cycle[0]!, 'depends_on'], `dependency cycle ${[...cycle, cycle[0]].join(' → ')}; remove one of these depends_on entries`),
+    ctx.problem(['services', cycle[0]!, 'depends_on'], `dependency cycle ${cycleText(cycle)}; remove one of these depends_on entries`),
   ),
 });
 

@@ -10,28 +10,52 @@ export type Waves = string[][];
 export function selectServices(services: Readonly<Record<string, GraphInput>>, requested: readonly string[]): { selected: string[]; unknown: string[] } {
   if (requested.length === 0) return { selected: Object.keys(services).sort(), unknown: [] };
   const unknown = requested.filter((r) => !(r in services));
+  // Iterative: a dependency chain may be 20,000 services long.
   const selected = new Set<string>();
-  const add = (name: string) => {
-    if (selected.has(name) || !(name in services)) return;
+  const todo = requested.filter((r) => r in services);
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    if (selected.has(name)) continue;
     selected.add(name);
-    for (const d of services[name]!.dependsOn) add(d.service);
-  };
-  requested.forEach(add);
+    for (const d of services[name]!.dependsOn) if (d.service in services && !selected.has(d.service)) todo.push(d.service);
+  }
   return { selected: [...selected].sort(), unknown };
+}
+
+/**
+ * The depth of each service of the subset (default: all): 0 without dependencies, else one more than its
+ * deepest dependency. Kahn's algorithm, linear in services + dependencies; a service on or behind a
+ * dependency cycle never gets a depth and is left out.
+ */
+export function depths(services: Readonly<Record<string, GraphInput>>, subset?: readonly string[]): Map<string, number> {
+  const names = subset ?? Object.keys(services);
+  const inSubset = new Set(names);
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const name of names) {
+    const deps = new Set(services[name]!.dependsOn.map((d) => d.service).filter((d) => inSubset.has(d)));
+    waiting.set(name, deps.size);
+    for (const d of deps) (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(name);
+  }
+  const depth = new Map<string, number>();
+  const ready = names.filter((n) => waiting.get(n) === 0);
+  for (const n of ready) depth.set(n, 0);
+  while (ready.length > 0) {
+    const n = ready.pop()!;
+    for (const d of dependents.get(n) ?? []) {
+      depth.set(d, Math.max(depth.get(d) ?? 0, depth.get(n)! + 1));
+      const left = waiting.get(d)! - 1;
+      waiting.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+  return depth;
 }
 
 /** Waves of the given subset (default: all). Assumes no cycles (the loader rejects them). */
 export function planWaves(services: Readonly<Record<string, GraphInput>>, subset?: readonly string[]): Waves {
-  const names = new Set(subset ?? Object.keys(services));
-  const g = buildGraph(Object.fromEntries(Object.entries(services).filter(([n]) => names.has(n))));
-  const depth = new Map<string, number>();
-  // Reverse topological order visits every dependency before its dependents.
-  for (const name of alg.topsort(g).reverse()) {
-    const deps = g.successors(name) ?? [];
-    depth.set(name, deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => depth.get(d)!)));
-  }
   const waves: Waves = [];
-  for (const [name, d] of depth) (waves[d] ??= []).push(name);
+  for (const [name, d] of depths(services, subset)) (waves[d] ??= []).push(name);
   return waves.map((w) => w.sort());
 }
 
@@ -40,19 +64,20 @@ export function stopOrder(waves: Waves): Waves {
   return [...waves].reverse();
 }
 
-/** Services that (transitively) depend on `name`, within the given subset. */
+/** Services that (transitively) depend on `name`, within the given subset. Linear, iterative. */
 export function dependentsOf(services: Readonly<Record<string, GraphInput>>, name: string, subset?: readonly string[]): string[] {
   const names = new Set(subset ?? Object.keys(services));
+  const direct = new Map<string, string[]>();
+  for (const n of names) for (const d of services[n]?.dependsOn ?? []) (direct.get(d.service) ?? direct.set(d.service, []).get(d.service)!).push(n);
   const out = new Set<string>();
-  const visit = (target: string) => {
-    for (const [n, s] of Object.entries(services)) {
-      if (names.has(n) && !out.has(n) && s.dependsOn.some((d) => d.service === target)) {
-        out.add(n);
-        visit(n);
-      }
+  const todo = [name];
+  while (todo.length > 0) {
+    for (const d of direct.get(todo.pop()!) ?? []) {
+      if (out.has(d)) continue;
+      out.add(d);
+      todo.push(d);
     }
-  };
-  visit(name);
+  }
   return [...out].sort();
 }
 
