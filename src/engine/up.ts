@@ -3,6 +3,7 @@
  * dependencies meet their condition (eager) or the whole previous wave is healthy (waves), and gate each
  * one on its probe. Emits events; throws a typed error when the selected services are not all healthy.
  */
+import { setMaxListeners } from 'node:events';
 import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { StartFailedError, UsageError } from '../core/errors.js';
 import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
@@ -78,6 +79,8 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     );
   }
   const waves = planWaves(spec.services, selected);
+  // Every service waits on this signal at once (gate sleeps, probes): its listeners scale with the stack.
+  setMaxListeners(10 + 2 * selected.length, signal);
   // The engine answers before anything is announced or written: an unreachable engine leaves no trace.
   await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });

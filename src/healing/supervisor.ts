@@ -8,6 +8,7 @@
  * Notifications (the webhook) are for what needs a person: a breaker opening, and the recovery of a service
  * whose breaker had opened. A crash healed on its own is in the journal, not in anyone's inbox.
  */
+import { setMaxListeners } from 'node:events';
 import { DEFAULTS } from '../config/normalize.js';
 import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { probeContext, type GateDeps } from '../engine/gate.js';
@@ -80,6 +81,8 @@ export class Supervisor {
   async run(signal: AbortSignal): Promise<void> {
     this.signal = signal;
     const services = [...this.watched.keys()];
+    // One liveness loop and possibly one healing per service wait on this signal at once.
+    setMaxListeners(10 + 3 * services.length, signal);
     this.emit({ type: 'supervisor', at: this.now(), phase: 'started', pid: this.pid, services });
     await this.findLost();
     const engine = watchEngine(this.deps.runtime, this.deps.clock, signal, {
