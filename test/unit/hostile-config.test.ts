@@ -78,7 +78,9 @@ describe('a cycle through 20,000 services', () => {
     const dir = stackDir(`version: 1\nname: ring\ncompose: { files: [compose.yml] }\nservices:\n${services}`, compose);
     const r = await cli(['-f', join(dir, 'stack.yaml'), 'validate']);
     expect(r.code).toBe(EXIT.CONFIG_INVALID);
-    expect(r.stderr).toMatch(/services\.s0\.depends_on: dependency cycle s0 → s1 → s2 → s3 → s4 → s5 → … 19991 more … → s19997 → s19998 → s19999 → s0; remove one/);
+    expect(r.stderr).toMatch(
+      /services\.s0\.depends_on: dependency cycle s0 → s1 → s2 → s3 → s4 → s5 → … 19991 more … → s19997 → s19998 → s19999 → s0; remove one/,
+    );
     expect(r.stderr).not.toMatch(/Maximum call stack|\n\s+at /);
   });
 });
