@@ -86,6 +86,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   const missing = missingSecrets(warnings);
   if (missing.length) throw new UsageError(missing.map((w) => `${w.path}: ${w.message}`).join('; '), 'Set the variables in the environment or the env file.');
   const services = withProfile(spec, options.services ?? [], options.profile);
+  await runtime.ping(); // an unreachable engine fails before anything is locked or written
   // A supervised stack is joined: the up below then only confirms it (it restarts nothing healthy).
   const { lock } = await acquire(session, 'stack api up', 'up', { join: true, ...(options.signal ? { signal: options.signal } : {}) });
   ensureToken(session.paths); // a compose file may mount it (STACK_TOKEN_FILE): it must exist before anything is created
@@ -127,6 +128,7 @@ export async function down(options: StackOptions & { volumes?: boolean } = {}): 
 }
 
 async function downStack(spec: StackSpec, runtime: DockerRuntime, session: SessionDeps, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
+  await runtime.ping();
   // A supervisor would heal what we stop: it is stopped first, as `stack down` does.
   await stopSupervisors(session);
   const { lock } = await acquire(session, 'stack api down', 'down', { join: false, limitMs: 30_000 });
