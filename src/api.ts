@@ -23,7 +23,6 @@ import { DockerRuntime } from './runtime/docker-runtime.js';
 import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
 import { Journal } from './state/journal.js';
 import { statePaths } from './state/paths.js';
-import { ensureToken } from './state/token.js';
 
 export interface StackOptions {
   /** The stack file (default stack.yaml in `cwd`). */
@@ -89,7 +88,6 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   await runtime.ping(); // an unreachable engine fails before anything is locked or written
   // A supervised stack is joined: the up below then only confirms it (it restarts nothing healthy).
   const { lock } = await acquire(session, 'stack api up', 'up', { join: true, ...(options.signal ? { signal: options.signal } : {}) });
-  ensureToken(session.paths); // a compose file may mount it (STACK_TOKEN_FILE): it must exist before anything is created
   let result: UpResult;
   try {
     result = await upEngine(

@@ -11,6 +11,7 @@ import type { Clock } from '../core/clock.js';
 import type { StatePaths } from './paths.js';
 import { ensurePrivateDir, writePrivateFile } from './private-files.js';
 import { systemProcesses, type ProcessTable } from './processes.js';
+import { ensureToken } from './token.js';
 
 export type OwnerPhase = 'up' | 'supervising' | 'down' | 'restart';
 
@@ -74,6 +75,9 @@ export async function tryLock(paths: StatePaths, command: string, phase: OwnerPh
       chmodSync(paths.lock, 0o700);
       const owner: Owner = { pid: process.pid, host: hostname(), command, phase, since: new Date().toISOString() };
       writePrivateFile(paths.owner, JSON.stringify(owner));
+      // Whoever holds the lock may create containers, and a compose file may mount the token (STACK_TOKEN_FILE):
+      // it must exist before then, or the engine would make a directory in its place.
+      ensureToken(paths);
       return {
         acquired: true,
         lock: {

@@ -12,7 +12,7 @@ import { acquire, stopSupervisors } from '../../session/acquire.js';
 import { summarizeHealing, type HealSummary } from '../../state/heal-summary.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { describeOwner, liveOwner } from '../../state/lock.js';
-import { ensureToken, readToken } from '../../state/token.js';
+import { readToken } from '../../state/token.js';
 import type { GlobalOptions } from '../context.js';
 import { rendererFor } from '../wiring.js';
 import { unknownServices } from '../flags.js';
@@ -55,7 +55,6 @@ export async function restartCommand(services: string[], o: { withDependents?: b
     results = await askSupervisor(ctx, owner.controlPort, services, !!o.withDependents);
   } else {
     const got = await acquire(ctx.session, 'stack restart', 'restart', { join: false, limitMs: 30_000 });
-    ensureToken(ctx.paths); // a removed container is recreated, and its compose file may mount the token
     try {
       const renderer = await rendererFor(opts, io);
       const emit = emitTo(ctx.journal, renderer);

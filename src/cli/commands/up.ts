@@ -18,7 +18,6 @@ import { acquire, supervisorMarker } from '../../session/acquire.js';
 import { openSupervision, type Supervision, type SupervisionDeps } from '../../session/supervise.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { ensurePrivateDir } from '../../state/private-files.js';
-import { ensureToken } from '../../state/token.js';
 import { describeOwner, type Owner } from '../../state/lock.js';
 import { profileOf, load, type GlobalOptions } from '../context.js';
 import { rendererFor } from '../wiring.js';
@@ -52,7 +51,6 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   const got = await waitOrJoin(ctx, `stack up${flags.watch ? ' --watch' : ''}`, opts, io);
   if (got.joined) return reportJoined(ctx, got.joined, services, opts, io);
   const lock = got.lock;
-  ensureToken(ctx.paths); // a compose file may mount it (STACK_TOKEN_FILE): it must exist before anything is created
   const renderer = await rendererFor(opts, io);
   let supervision: Supervision | undefined;
   try {
