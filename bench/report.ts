@@ -1,4 +1,5 @@
 /** The benchmark's markdown table. */
+import { median } from './measure.js';
 import { rssSlope, type SoakResult, type ValidateScaling } from './soak.js';
 
 export interface BenchResults {
@@ -104,6 +105,13 @@ export function markdown(r: BenchResults): string {
     out.push('| RSS start → end (max) | RSS trend | open fds start → end | journal size end |', '|---|---|---|---|');
     out.push(
       `| ${first.rssMiB.toFixed(0)} → ${last.rssMiB.toFixed(0)} MiB (${max.toFixed(0)}) | ${rssSlope(k) >= 0 ? '+' : ''}${rssSlope(k).toFixed(2)} MiB/min | ${first.fds} → ${last.fds} | ${(last.journalBytes / 1024).toFixed(1)} KiB |`,
+      '',
+    );
+    const { bareMiB, librariesMiB } = r.soak.floor;
+    const med = median(k.map((x) => x.rssMiB));
+    out.push(
+      `RSS floor, same Node and flags: ${bareMiB.toFixed(0)} MiB doing nothing, ${librariesMiB.toFixed(0)} MiB having only loaded the libraries the supervisor talks through (engine, probe clients, metrics). ` +
+        `Supervisor median ${med.toFixed(0)} MiB = ${(med / librariesMiB).toFixed(2)}× that floor (${(med - librariesMiB).toFixed(0)} MiB of our code and state).`,
       '',
     );
   }

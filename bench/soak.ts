@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { SUPERVISOR_NODE_FLAGS } from '../src/cli/commands/up.js';
 import { readOwner } from '../src/state/lock.js';
 import { statePaths } from '../src/state/paths.js';
 import { median, rssMiB, sleep, timed } from './measure.js';
@@ -14,6 +15,30 @@ export interface SoakResult {
   services: number;
   seconds: number;
   samples: { t: number; rssMiB: number; fds: number; journalBytes: number }[];
+  /** The same Node, with the supervisor's flags, doing nothing / only loading the libraries the supervisor talks through. */
+  floor: { bareMiB: number; librariesMiB: number };
+}
+
+/**
+ * The clients a supervisor of the six-service stack cannot do without: the engine (events, inspect), one per
+ * probe type the stack uses, and the metrics registry. Loading them and nothing else is the floor under the
+ * supervisor's RSS; what is above it is ours.
+ */
+const SUPERVISOR_LIBRARIES = ['dockerode', 'docker-compose', 'ioredis', 'pg', 'undici', '@qdrant/js-client-rest', 'prom-client', 'p-retry', 'proper-lockfile'];
+
+/** VmRSS of a Node process that imports `libraries`, then idles 300 ms; the median of three. */
+async function nodeFloorMiB(libraries: string[]): Promise<number> {
+  const script = `await Promise.all(${JSON.stringify(libraries)}.map((m) => import(m)));
+await new Promise((r) => setTimeout(r, 300));
+const line = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8').split('\\n').find((l) => l.startsWith('VmRSS:'));
+console.log(Number(line.split(/\\s+/)[1]) / 1024);`;
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await timed(process.execPath, [...SUPERVISOR_NODE_FLAGS, '--input-type=module', '-e', script], {}, 60_000);
+    if (r.code !== 0) throw new Error(`measuring the RSS floor exited ${r.code}: ${r.stderr.slice(-300)}`);
+    runs.push(Number(r.stdout.trim()));
+  }
+  return median(runs);
 }
 
 export interface ValidateScaling {
@@ -37,7 +62,9 @@ export async function soak(cli: string, env: Record<string, string>, seconds: nu
   } finally {
     await timed('node', [cli, 'down', '-t', '1'], env, 2 * 60_000);
   }
-  return { services: 6, seconds, samples };
+  const floor = { bareMiB: await nodeFloorMiB([]), librariesMiB: await nodeFloorMiB(SUPERVISOR_LIBRARIES) };
+  log(`soak: RSS floor: bare Node ${floor.bareMiB.toFixed(0)} MiB, with the supervisor's libraries ${floor.librariesMiB.toFixed(0)} MiB`);
+  return { services: 6, seconds, samples, floor };
 }
 
 export async function validateScaling(cli: string): Promise<ValidateScaling> {

@@ -170,6 +170,12 @@ async function detach(ctx: StackContext, services: string[], flags: UpFlags, opt
   }
 }
 
+/**
+ * A small young generation: the supervisor allocates little per tick, and V8's default (16 MiB semi-spaces)
+ * only lets garbage pile up in a process that lives for days (measured in the benchmark's soak).
+ */
+export const SUPERVISOR_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 async function startSupervisor(ctx: StackContext, services: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<'lock-lost' | void> {
   const renderer = await rendererFor(opts, io);
   const from = ctx.journal.size();
@@ -187,9 +193,7 @@ async function startSupervisor(ctx: StackContext, services: string[], flags: UpF
     ...(flags.waitTimeout ? ['--wait-timeout', flags.waitTimeout] : []),
     ...supervisorMarker(ctx.paths), // lets `stack down` find it even without state files
   ];
-  // A small young generation: the supervisor allocates little per tick, and V8's default (16 MiB semi-spaces)
-  // only lets garbage pile up in a process that lives for days (measured in the benchmark's soak).
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', ...args], {
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: io.cwd,
