@@ -19,7 +19,8 @@ import type { StackEvent, Strategy } from './core/events.js';
 import { down as downEngine } from './engine/down.js';
 import { status as statusEngine, type StackStatus } from './engine/status.js';
 import { up as upEngine, type UpResult } from './engine/up.js';
-import { DockerRuntime } from './runtime/docker-runtime.js';
+import type { DockerRuntime } from './runtime/docker-runtime.js';
+import { runtimeFor } from './session/runtime.js';
 import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
 import { Journal } from './state/journal.js';
 import { statePaths } from './state/paths.js';
@@ -67,10 +68,7 @@ function context(o: StackOptions) {
     ...(o.projectName ? { projectName: o.projectName } : {}),
   });
   const paths = statePaths(spec.dir, spec.name, spec.env);
-  const runtime = new DockerRuntime(
-    { name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } },
-    spec.env,
-  );
+  const runtime = runtimeFor(spec, paths);
   const journal = new Journal(paths.journal);
   const emit = (e: StackEvent) => {
     journal.append(e);

@@ -1,17 +1,11 @@
 /** The real runtime and renderer for commands that touch Docker (loaded only by those commands). */
-import type { StackSpec } from '../config/types.js';
-import type { StatePaths } from '../state/paths.js';
 import { JsonRenderer } from '../report/json-renderer.js';
 import { PlainRenderer } from '../report/plain-renderer.js';
 import type { Renderer } from '../report/renderer.js';
-import { DockerRuntime } from '../runtime/docker-runtime.js';
 import type { GlobalOptions } from './context.js';
 import type { CliIo } from './io.js';
 
-/** Compose gets the stack's environment plus STACK_TOKEN_FILE, so a compose file can hand the token to a scraper. */
-export function runtimeFor(spec: StackSpec, paths: StatePaths): DockerRuntime {
-  return new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } }, spec.env);
-}
+export { runtimeFor } from '../session/runtime.js';
 
 /**
  * A live view on a terminal, plain lines elsewhere (CI, editors' task panes, pipes), JSON when asked. The live

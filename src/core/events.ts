@@ -23,6 +23,15 @@ export interface ProbeResult {
 
 export type Strategy = 'eager' | 'waves';
 
+/** What creating did to one service: which path made it, and whether it was created, kept or recreated. */
+export interface CreateReport {
+  service: string;
+  via: 'api' | 'compose';
+  action: 'created' | 'kept' | 'recreated';
+  /** Why compose made it (what the fast path does not translate), or why it was recreated. */
+  reason?: string;
+}
+
 export type ServiceState =
   | 'pending' // waiting for its dependencies
   | 'starting' // start requested
@@ -50,7 +59,7 @@ export interface FailureReport {
 
 export type StackEvent =
   | { type: 'plan'; at: number; strategy: Strategy; waves: string[][]; services: string[] }
-  | { type: 'create'; at: number; phase: 'begin' | 'end'; services: string[] }
+  | { type: 'create'; at: number; phase: 'begin' | 'end'; services: string[]; reports?: CreateReport[] }
   | { type: 'service'; at: number; service: string; state: ServiceState; detail?: string; sinceStartMs?: number }
   | { type: 'probe'; at: number; service: string; attempt: number; result: ProbeResult }
   | { type: 'failure'; at: number; report: FailureReport }

@@ -10,7 +10,7 @@ import { dependentsOf, planWaves, selectServices } from '../graph/plan.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from '../core/events.js';
-import { createInBatches } from './create-batches.js';
+import { createAll } from './creation.js';
 import { deadlineOf, defaultProbeRunner, failureReport, gate, probeContext, type ProbeRunner } from './gate.js';
 import { upError } from './up-error.js';
 
@@ -85,9 +85,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
 
-  const creation = createInBatches({ runtime, clock, emit }, waves.flat(), (n) => spec.services[n]!.composeService);
-  // With one batch nothing starts before everything is created.
-  if (creation.single && !(await creation.ready(waves[0]![0]!))) throw creation.error();
+  const creation = createAll({ runtime, clock, emit }, waves.flat(), (n) => spec.services[n]!.composeService);
 
   const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();

@@ -10,10 +10,11 @@ import { promisify } from 'node:util';
 import * as compose from 'docker-compose';
 import jsyaml from 'js-yaml';
 import { StartFailedError, UsageError } from '../core/errors.js';
+import type { ComposeFlavor, ComposeModel } from './container-spec.js';
 
 const run = promisify(execFile);
 
-export type ComposeFlavor = 'v2' | 'v1';
+export type { ComposeFlavor };
 
 /**
  * Which compose to use. v2 answers `docker compose version` in milliseconds; v1 is found on PATH without
@@ -57,17 +58,20 @@ export async function detectCompose(preferred = process.env['STACK_COMPOSE'], pa
 }
 
 function onPath(command: string, path: string): boolean {
-  return path
-    .split(delimiter)
-    .filter(Boolean)
-    .some((dir) => {
-      try {
-        accessSync(join(dir, command), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+  return whichOnPath(command, path) !== undefined;
+}
+
+/** The first executable `command` on PATH. */
+export function whichOnPath(command: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return join(dir, command);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 export interface ComposeProject {
@@ -80,7 +84,7 @@ export interface ComposeProject {
 export class ComposeCli {
   constructor(
     private readonly project: ComposeProject,
-    private readonly flavor: ComposeFlavor,
+    readonly flavor: ComposeFlavor,
   ) {}
 
   private options(): compose.IDockerComposeOptions {
@@ -114,6 +118,34 @@ export class ComposeCli {
     const images = new Map<string, string>();
     for (const [name, s] of Object.entries(model?.services ?? {})) if (services.includes(name) && s.image && !s.build) images.set(name, s.image);
     return images;
+  }
+
+  /** compose's normalized model: v2 as JSON, v1 as YAML (v1 has no --format). */
+  async model(): Promise<ComposeModel> {
+    try {
+      const { out } = await compose.execCompose('config', this.flavor === 'v2' ? ['--format', 'json'] : [], this.options());
+      return (this.flavor === 'v2' ? JSON.parse(out) : jsyaml.load(out)) as ComposeModel;
+    } catch (err) {
+      const text = String((err as { err?: string }).err ?? (err as Error).message ?? err).trim();
+      throw new StartFailedError(`compose could not read the project: ${lastLines(text)}`, hintFor(text), [], err);
+    }
+  }
+
+  /** compose's own config hash of every service (`config --hash=*`): the label it compares to decide on recreating. */
+  async hashes(): Promise<Record<string, string>> {
+    const { out } = await compose.execCompose('config', ['--hash=*'], this.options());
+    return Object.fromEntries(
+      out
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((p): p is [string, string] => p.length === 2),
+    );
+  }
+
+  /** compose's version, for the `version` label it puts on what it creates. */
+  async version(): Promise<string> {
+    const { out } = await compose.execCompose('version', ['--short'], this.options());
+    return out.trim().replace(/^v/, '');
   }
 
   down(volumes: boolean): Promise<void> {

@@ -7,8 +7,40 @@ import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { hostFor } from './host.js';
-import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
-import type { ContainerInfo, ContainerState, PortBinding, Runtime, RuntimeEvent } from './types.js';
+import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, whichOnPath, type ComposeProject } from './compose-cli.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createContainers, ensureResources, existingContainers } from './api-create.js';
+import {
+  networkPlans,
+  servicePlan,
+  volumePlans,
+  type ComposeModel,
+  type ContainerPlan,
+  type NetworkPlan,
+  type ProjectIdentity,
+  type VolumePlan,
+} from './container-spec.js';
+import { cacheKey, executableStamps, readSnapshot, writeSnapshot, type ModelSnapshot, type ModelStore } from './model-cache.js';
+import type { ContainerInfo, ContainerState, CreateOptions, CreateReport, PortBinding, Runtime, RuntimeEvent } from './types.js';
+
+/** Services per compose create call on the compose path (v1: 200 in one call did not finish in 5 minutes; in 40s, 6 s). */
+const COMPOSE_BATCH = 40;
+
+/** Where the docker CLI looks for the compose v2 plugin. */
+const CLI_PLUGIN_DIRS = [
+  '~/.docker/cli-plugins',
+  '/usr/local/lib/docker/cli-plugins',
+  '/usr/local/libexec/docker/cli-plugins',
+  '/usr/lib/docker/cli-plugins',
+  '/usr/libexec/docker/cli-plugins',
+];
+
+/** Image references as the engine lists them: `redis` is `redis:latest`. */
+function normalizeTag(image: string): string {
+  const lastSlash = image.lastIndexOf('/');
+  return image.slice(lastSlash + 1).includes(':') || image.includes('@') ? image : `${image}:latest`;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,14 +57,23 @@ export function dockerFromEnv(env: Env = process.env): Docker {
   return new Docker({ host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' });
 }
 
+export interface RuntimeOptions {
+  /** Where compose's model is cached between runs (see model-cache.ts); without it every `up` asks compose. */
+  modelStore?: ModelStore;
+  /** `false` sends every service through the compose CLI (STACK_FAST_CREATE=0 does the same). */
+  fastCreate?: boolean;
+}
+
 export class DockerRuntime implements Runtime {
   private compose?: Promise<ComposeCli>;
+  private snapshot?: Promise<ModelSnapshot>;
 
   private readonly docker: Docker;
 
   constructor(
     private readonly project: ComposeProject,
     private readonly env: Env = process.env,
+    private readonly options: RuntimeOptions = {},
   ) {
     this.docker = dockerFromEnv(env);
   }
@@ -40,6 +81,48 @@ export class DockerRuntime implements Runtime {
   private composeCli(): Promise<ComposeCli> {
     this.compose ??= detectCompose(this.env['STACK_COMPOSE'], this.env['PATH'] ?? '').then((flavor) => new ComposeCli(this.project, flavor));
     return this.compose;
+  }
+
+  /** compose's model and hashes: from the cache when nothing they depend on changed, else from compose (in parallel). */
+  private modelSnapshot(): Promise<ModelSnapshot> {
+    this.snapshot ??= (async () => {
+      const cli = await this.composeCli();
+      const path = this.env['PATH'] ?? '';
+      const composeEnv = { ...process.env, ...this.project.env };
+      const key = cacheKey({
+        flavor: cli.flavor,
+        executables: executableStamps(
+          cli.flavor === 'v1'
+            ? [whichOnPath('docker-compose', path)]
+            : [whichOnPath('docker', path), ...CLI_PLUGIN_DIRS.map((d) => join(d.replace(/^~/, homedir()), 'docker-compose'))],
+        ),
+        project: this.project.name,
+        files: this.project.files,
+        cwd: this.project.cwd,
+        env: composeEnv,
+      });
+      const cached = readSnapshot(this.options.modelStore, key);
+      if (cached && (cli.flavor === 'v2' || (await this.sameImageIds(cached.imageIds)))) return cached;
+      const [model, hashes, version] = await Promise.all([cli.model(), cli.hashes(), cli.version()]);
+      const snap: ModelSnapshot = { key, flavor: cli.flavor, version, model, hashes, imageIds: cli.flavor === 'v1' ? await this.imageIds(model) : {} };
+      writeSnapshot(this.options.modelStore, snap);
+      return snap;
+    })();
+    this.snapshot.catch(() => (this.snapshot = undefined));
+    return this.snapshot;
+  }
+
+  private async imageIds(model: ComposeModel): Promise<Record<string, string>> {
+    const wanted = new Set(Object.values(model.services).flatMap((s) => (typeof s['image'] === 'string' ? [normalizeTag(s['image'])] : [])));
+    const out: Record<string, string> = {};
+    for (const img of await this.docker.listImages()) for (const tag of img.RepoTags ?? []) if (wanted.has(tag)) out[tag] = img.Id;
+    return out;
+  }
+
+  private async sameImageIds(recorded: Record<string, string>): Promise<boolean> {
+    const now = new Map<string, string>();
+    for (const img of await this.docker.listImages()) for (const tag of img.RepoTags ?? []) now.set(tag, img.Id);
+    return Object.entries(recorded).every(([tag, id]) => now.get(tag) === id);
   }
 
   async ping(): Promise<void> {
@@ -50,13 +133,77 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async create(composeServices: readonly string[], options: { onlyThese?: boolean } = {}): Promise<void> {
+  /**
+   * The fast path creates what it can translate through the engine API; the rest goes to the compose CLI (in
+   * batches, `--no-deps`: every service is asked for by name). Networks and volumes come first.
+   */
+  async create(composeServices: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
+    const onCreated = options.onCreated ?? (() => {});
+    const fast = this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0';
+    if (!fast) {
+      await this.composeCreate(composeServices, options.onlyThese ?? false, onCreated);
+      return composeServices.map((service) => ({ service, via: 'compose', action: 'created', reason: 'STACK_FAST_CREATE=0' }));
+    }
+    const snap = await this.modelSnapshot();
     const cli = await this.composeCli();
-    try {
-      await cli.create(composeServices, options.onlyThese ?? false);
-    } catch (err) {
-      if (err instanceof StartFailedError && err.hint === IMAGE_MISSING) throw (await this.missingImages(cli, composeServices)) ?? err;
-      throw err;
+    const identity: ProjectIdentity = {
+      name: this.project.name,
+      flavor: snap.flavor,
+      version: snap.version,
+      files: this.project.files,
+      env: { ...process.env, ...this.project.env },
+    };
+    const tags = new Set((await this.docker.listImages()).flatMap((i) => i.RepoTags ?? []));
+    const viaApi: ContainerPlan[] = [];
+    const viaCompose: CreateReport[] = [];
+    for (const service of composeServices) {
+      const hash = snap.hashes[service];
+      const planned = hash ? servicePlan(snap.model, service, identity, hash) : ({ path: 'compose', reason: 'compose gave no config hash for it' } as const);
+      if (planned.path === 'api' && !tags.has(normalizeTag(planned.plan.image))) {
+        viaCompose.push({
+          service,
+          via: 'compose',
+          action: 'created',
+          reason: `its image ${planned.plan.image} is not on this engine (compose pulls or builds it)`,
+        });
+      } else if (planned.path === 'api') viaApi.push(planned.plan);
+      else viaCompose.push({ service, via: 'compose', action: 'created', reason: planned.reason });
+    }
+    const networks = networkPlans(snap.model, identity);
+    const volumes = volumePlans(snap.model, identity);
+    await ensureResources(
+      this.docker,
+      this.project.name,
+      [...new Set(viaApi.flatMap((p) => p.networks))].map((k) => networks.get(k) as NetworkPlan),
+      [...new Set(viaApi.flatMap((p) => p.volumes))].map((k) => volumes.get(k) as VolumePlan),
+    );
+    const existing = await existingContainers(this.docker, this.project.name);
+    const [made] = await Promise.all([
+      createContainers(this.docker, viaApi, existing, onCreated),
+      viaCompose.length > 0
+        ? this.composeCreate(
+            viaCompose.map((r) => r.service),
+            true,
+            onCreated,
+            cli,
+          )
+        : undefined,
+    ]);
+    return [...made, ...viaCompose];
+  }
+
+  /** The compose CLI's `up --no-start`, in batches of 40 (v1 slows down superlinearly with many services in one call). */
+  private async composeCreate(services: readonly string[], noDeps: boolean, onCreated: (s: string) => void, given?: ComposeCli): Promise<void> {
+    const cli = given ?? (await this.composeCli());
+    for (let i = 0; i < services.length; i += COMPOSE_BATCH) {
+      const batch = services.slice(i, i + COMPOSE_BATCH);
+      try {
+        await cli.create(batch, noDeps);
+      } catch (err) {
+        if (err instanceof StartFailedError && err.hint === IMAGE_MISSING) throw (await this.missingImages(cli, batch)) ?? err;
+        throw err;
+      }
+      batch.forEach(onCreated);
     }
   }
 

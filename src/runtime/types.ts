@@ -1,9 +1,9 @@
 /** What the engine needs from Docker, as one narrow interface; tests pass a fake. */
 import type { Endpoint } from '../probes/types.js';
 
-import type { ContainerState } from '../core/events.js';
+import type { ContainerState, CreateReport } from '../core/events.js';
 
-export type { ContainerState };
+export type { ContainerState, CreateReport };
 
 export interface PortBinding {
   containerPort: number;
@@ -40,14 +40,21 @@ export interface RuntimeEvent {
   timeNano: bigint;
 }
 
+export interface CreateOptions {
+  /** With `onlyThese`, every other service is left alone (compose's `--no-deps`), e.g. to recreate one removed container. */
+  onlyThese?: boolean;
+  /** Called for each service the moment its container exists, so it can start while others are still being created. */
+  onCreated?: (composeService: string) => void;
+}
+
 export interface Runtime {
   /** Throws EngineUnreachableError when the engine does not answer. */
   ping(): Promise<void>;
   /**
-   * Creates networks, volumes and containers for these compose services without starting them. With
-   * `onlyThese`, compose leaves every other service alone (`--no-deps`), e.g. to recreate one removed container.
+   * Creates networks, volumes and containers for these compose services without starting them: an existing
+   * container is kept when its definition is unchanged and recreated when it changed.
    */
-  create(composeServices: readonly string[], options?: { onlyThese?: boolean }): Promise<void>;
+  create(composeServices: readonly string[], options?: CreateOptions): Promise<CreateReport[]>;
   inspect(composeService: string): Promise<ContainerInfo | undefined>;
   start(composeService: string): Promise<void>;
   stop(composeService: string, timeoutSeconds: number): Promise<void>;

@@ -4,7 +4,7 @@
  */
 import type { ProbeRunner } from '../../src/engine/gate.js';
 import { StartFailedError } from '../../src/core/errors.js';
-import type { ContainerInfo, Runtime, RuntimeEvent } from '../../src/runtime/types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, Runtime, RuntimeEvent } from '../../src/runtime/types.js';
 import type { FakeClock } from './fake-clock.js';
 
 export interface ServiceScript {
@@ -42,10 +42,17 @@ export class FakeRuntime implements Runtime {
   async ping() {
     if (this.pingError) throw this.pingError;
   }
-  async create(services: readonly string[], options: { onlyThese?: boolean } = {}) {
+  async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
     this.calls.push(`create ${services.join(',')}${options.onlyThese ? ' (only these)' : ''}`);
-    if (this.createDelayMs) await this.clock.sleep(this.createDelayMs);
-    this.created.push(...services);
+    const reports: CreateReport[] = [];
+    // Like the engine API path: each container exists after its own create, in the order asked.
+    for (const s of services) {
+      if (this.createDelayMs) await this.clock.sleep(this.createDelayMs);
+      reports.push({ service: s, via: 'api', action: this.created.includes(s) ? 'kept' : 'created' });
+      this.created.push(s);
+      options.onCreated?.(s);
+    }
+    return reports;
   }
   private exited(name: string): boolean {
     if (this.exitedWith.has(name)) return true;

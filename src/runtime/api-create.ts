@@ -1,0 +1,106 @@
+/**
+ * The fast path's hands: networks and volumes, then containers through the engine API, up to 8 in flight, in
+ * the order given, each reported the moment it exists. A container whose config-hash label equals compose's is
+ * kept; one whose hash differs is removed and created again, as compose does.
+ */
+import type Docker from 'dockerode';
+import { StartFailedError } from '../core/errors.js';
+import { composeLabel, type ContainerPlan, type NetworkPlan, type VolumePlan } from './container-spec.js';
+import { hintFor } from './compose-cli.js';
+import type { CreateReport } from './types.js';
+
+export const CREATE_IN_FLIGHT = 8;
+
+export interface Existing {
+  id: string;
+  hash: string;
+  image: string;
+}
+
+/** The project's containers by compose service: one list call. */
+export async function existingContainers(docker: Docker, project: string): Promise<Map<string, Existing>> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${composeLabel('project')}=${project}`, `${composeLabel('oneoff')}=False`] } });
+  return new Map(
+    found.map((c) => [c.Labels[composeLabel('service')] ?? '', { id: c.Id, hash: c.Labels[composeLabel('config-hash')] ?? '', image: c.ImageID }] as const),
+  );
+}
+
+/** Creates what is missing of these networks and volumes (external ones must exist). */
+export async function ensureResources(docker: Docker, project: string, networks: NetworkPlan[], volumes: VolumePlan[]): Promise<void> {
+  if (networks.length > 0) {
+    const have = new Set((await docker.listNetworks()).map((n) => n.Name));
+    for (const n of networks) {
+      if (have.has(n.name)) continue;
+      if (n.external) throw new StartFailedError(`external network ${n.name} does not exist`, `Create it first: docker network create ${n.name}`);
+      try {
+        await docker.createNetwork(n.body as unknown as Docker.NetworkCreateOptions);
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 409) throw engineError(`create network ${n.name} for ${project}`, err);
+      }
+    }
+  }
+  if (volumes.length > 0) {
+    const have = new Set(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name));
+    for (const v of volumes) {
+      if (have.has(v.name)) continue;
+      if (v.external) throw new StartFailedError(`external volume ${v.name} does not exist`, `Create it first: docker volume create ${v.name}`);
+      await docker.createVolume(v.body).catch((err: unknown) => {
+        throw engineError(`create volume ${v.name}`, err);
+      });
+    }
+  }
+}
+
+/** Creates (or keeps, or recreates) each planned container; `onCreated` hears of each as soon as it exists. */
+export async function createContainers(
+  docker: Docker,
+  plans: ContainerPlan[],
+  existing: Map<string, Existing>,
+  onCreated: (service: string) => void,
+): Promise<CreateReport[]> {
+  const reports: CreateReport[] = [];
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < plans.length) {
+      const plan = plans[next++]!;
+      try {
+        reports.push(await createOne(docker, plan, existing.get(plan.service)));
+        onCreated(plan.service);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CREATE_IN_FLIGHT, plans.length) }, worker));
+  if (failure !== undefined) throw failure;
+  return reports;
+}
+
+async function createOne(docker: Docker, plan: ContainerPlan, found: Existing | undefined): Promise<CreateReport> {
+  const hash = (plan.body['Labels'] as Record<string, string>)[composeLabel('config-hash')]!;
+  if (found && found.hash === hash) return { service: plan.service, via: 'api', action: 'kept' };
+  if (found) await docker.getContainer(found.id).remove({ force: true, v: false });
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer(plan.body as Docker.ContainerCreateOptions);
+  } catch (err) {
+    throw engineError(`create ${plan.service}`, err);
+  }
+  for (const c of plan.connect) {
+    await docker
+      .getNetwork(c.network)
+      .connect({ Container: container.id, EndpointConfig: c.endpoint })
+      .catch((err: unknown) => {
+        throw engineError(`connect ${plan.service} to ${c.network}`, err);
+      });
+  }
+  return found
+    ? { service: plan.service, via: 'api', action: 'recreated', reason: 'its compose definition changed' }
+    : { service: plan.service, via: 'api', action: 'created' };
+}
+
+function engineError(what: string, err: unknown): StartFailedError {
+  const text = String((err as { json?: { message?: string } }).json?.message ?? (err as Error).message ?? err);
+  return new StartFailedError(`the engine could not ${what}: ${text}`, hintFor(text), [], err);
+}
