@@ -40,12 +40,8 @@ export interface NetworkPlan {
   body: Record<string, unknown>;
 }
 
-export interface VolumePlan {
-  key: string;
-  name: string;
-  external: boolean;
-  body: Record<string, unknown>;
-}
+/** A named volume: the same shape as a network. */
+export type VolumePlan = NetworkPlan;
 
 export interface ContainerPlan {
   service: string;
@@ -114,72 +110,70 @@ export function containerName(project: ProjectIdentity, service: string, number 
 
 const projectLabels = (p: ProjectIdentity) => ({ [composeLabel('project')]: p.name, [composeLabel('version')]: p.version });
 
-export function networkPlans(model: ComposeModel, project: ProjectIdentity): Map<string, NetworkPlan | { unsupported: string }> {
-  const declared: Record<string, ComposeMap | null> = { default: null, ...(model.networks ?? {}) };
-  const out = new Map<string, NetworkPlan | { unsupported: string }>();
-  for (const [key, raw] of Object.entries(declared)) {
-    const n = raw ?? {};
-    const odd = Object.keys(n).find((k) => !NETWORK_KEYS.has(k));
-    if (odd) {
-      out.set(key, { unsupported: `network ${key} uses ${odd}` });
-      continue;
-    }
-    const external = n['external'] === true || (typeof n['external'] === 'object' && n['external'] !== null);
-    const name = str(n['name']) ?? `${project.name}_${key}`;
-    out.set(key, {
-      key,
-      name,
-      external,
-      body: {
-        Name: name,
-        Driver: str(n['driver']) ?? 'bridge',
-        Options: stringMap(n['driver_opts']),
-        Internal: n['internal'] === true,
-        Attachable: true,
-        CheckDuplicate: true,
-        Labels: { ...stringMap(n['labels']), ...projectLabels(project), [composeLabel('network')]: key },
-      },
-    });
-  }
-  return out;
+/** The project's networks and volumes as compose would create them, computed once per model. */
+export interface ProjectResources {
+  networks: Map<string, NetworkPlan | { unsupported: string }>;
+  volumes: Map<string, VolumePlan | { unsupported: string }>;
 }
 
-export function volumePlans(model: ComposeModel, project: ProjectIdentity): Map<string, VolumePlan | { unsupported: string }> {
-  const out = new Map<string, VolumePlan | { unsupported: string }>();
-  for (const [key, raw] of Object.entries(model.volumes ?? {})) {
-    const v = raw ?? {};
-    const odd = Object.keys(v).find((k) => !VOLUME_KEYS.has(k));
+export function projectResources(model: ComposeModel, project: ProjectIdentity): ProjectResources {
+  return {
+    networks: resourcePlans('network', { default: null, ...(model.networks ?? {}) }, NETWORK_KEYS, project, (n) => ({
+      Driver: str(n['driver']) ?? 'bridge',
+      Options: stringMap(n['driver_opts']),
+      Internal: n['internal'] === true,
+      Attachable: true,
+      CheckDuplicate: true,
+    })),
+    volumes: resourcePlans('volume', model.volumes ?? {}, VOLUME_KEYS, project, (v) => ({
+      Driver: str(v['driver']) ?? 'local',
+      DriverOpts: stringMap(v['driver_opts']),
+    })),
+  };
+}
+
+/** Networks and volumes share their naming, labels and the external / unsupported-key rules. */
+function resourcePlans(
+  kind: 'network' | 'volume',
+  declared: Record<string, ComposeMap | null>,
+  allowed: ReadonlySet<string>,
+  project: ProjectIdentity,
+  body: (r: ComposeMap) => Record<string, unknown>,
+): Map<string, NetworkPlan | { unsupported: string }> {
+  const out = new Map<string, NetworkPlan | { unsupported: string }>();
+  for (const [key, raw] of Object.entries(declared)) {
+    const r = raw ?? {};
+    const odd = Object.keys(r).find((k) => !allowed.has(k));
     if (odd) {
-      out.set(key, { unsupported: `volume ${key} uses ${odd}` });
+      out.set(key, { unsupported: `${kind} ${key} uses ${odd}` });
       continue;
     }
-    const external = v['external'] === true || (typeof v['external'] === 'object' && v['external'] !== null);
-    const name = str(v['name']) ?? `${project.name}_${key}`;
+    const name = str(r['name']) ?? `${project.name}_${key}`;
     out.set(key, {
       key,
       name,
-      external,
-      body: {
-        Name: name,
-        Driver: str(v['driver']) ?? 'local',
-        DriverOpts: stringMap(v['driver_opts']),
-        Labels: { ...stringMap(v['labels']), ...projectLabels(project), [composeLabel('volume')]: key },
-      },
+      external: r['external'] === true || (typeof r['external'] === 'object' && r['external'] !== null),
+      body: { Name: name, ...body(r), Labels: { ...stringMap(r['labels']), ...projectLabels(project), [composeLabel(kind)]: key } },
     });
   }
   return out;
 }
 
 /** How compose would create one service's container, or why the fast path leaves it to compose. */
-export function servicePlan(model: ComposeModel, service: string, project: ProjectIdentity, configHash: string): ServicePlan {
+export function servicePlan(
+  model: ComposeModel,
+  service: string,
+  project: ProjectIdentity,
+  configHash: string,
+  resources: ProjectResources = projectResources(model, project),
+): ServicePlan {
   const s = model.services[service];
   if (!s) return { path: 'compose', reason: `compose has no service ${service}` };
   const odd = Object.keys(s).find((k) => !HANDLED.has(k));
   if (odd) return { path: 'compose', reason: `uses ${odd}` };
   const image = str(s['image']);
   if (!image) return { path: 'compose', reason: 'has no image (build only)' };
-  const networks = networkPlans(model, project);
-  const volumes = volumePlans(model, project);
+  const { networks, volumes } = resources;
 
   // Networks: compose gives the first (by priority, then name) at create and connects the rest.
   const joined = serviceNetworks(s['networks']);

@@ -12,9 +12,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createContainers, ensureResources, existingContainers } from './api-create.js';
 import {
-  networkPlans,
+  projectResources,
   servicePlan,
-  volumePlans,
   type ComposeModel,
   type ContainerPlan,
   type NetworkPlan,
@@ -35,6 +34,17 @@ const CLI_PLUGIN_DIRS = [
   '/usr/lib/docker/cli-plugins',
   '/usr/libexec/docker/cli-plugins',
 ];
+
+/** The image id of each image the model names, as the engine has it now. */
+function imageIdsOf(model: ComposeModel, images: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of Object.values(model.services)) {
+    const tag = typeof s['image'] === 'string' ? normalizeTag(s['image']) : undefined;
+    const id = tag === undefined ? undefined : images.get(tag);
+    if (tag !== undefined && id !== undefined) out[tag] = id;
+  }
+  return out;
+}
 
 /** Image references as the engine lists them: `redis` is `redis:latest`. */
 function normalizeTag(image: string): string {
@@ -84,7 +94,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** compose's model and hashes: from the cache when nothing they depend on changed, else from compose (in parallel). */
-  private modelSnapshot(): Promise<ModelSnapshot> {
+  private modelSnapshot(images: Map<string, string>): Promise<ModelSnapshot> {
     this.snapshot ??= (async () => {
       const cli = await this.composeCli();
       const path = this.env['PATH'] ?? '';
@@ -102,9 +112,10 @@ export class DockerRuntime implements Runtime {
         env: composeEnv,
       });
       const cached = readSnapshot(this.options.modelStore, key);
-      if (cached && (cli.flavor === 'v2' || (await this.sameImageIds(cached.imageIds)))) return cached;
+      // compose v1 hashes each service's image id: a rebuilt or re-pulled image must miss.
+      if (cached && (cli.flavor === 'v2' || Object.entries(cached.imageIds).every(([tag, id]) => images.get(tag) === id))) return cached;
       const [model, hashes, version] = await Promise.all([cli.model(), cli.hashes(), cli.version()]);
-      const snap: ModelSnapshot = { key, flavor: cli.flavor, version, model, hashes, imageIds: cli.flavor === 'v1' ? await this.imageIds(model) : {} };
+      const snap: ModelSnapshot = { key, flavor: cli.flavor, version, model, hashes, imageIds: cli.flavor === 'v1' ? imageIdsOf(model, images) : {} };
       writeSnapshot(this.options.modelStore, snap);
       return snap;
     })();
@@ -112,17 +123,9 @@ export class DockerRuntime implements Runtime {
     return this.snapshot;
   }
 
-  private async imageIds(model: ComposeModel): Promise<Record<string, string>> {
-    const wanted = new Set(Object.values(model.services).flatMap((s) => (typeof s['image'] === 'string' ? [normalizeTag(s['image'])] : [])));
-    const out: Record<string, string> = {};
-    for (const img of await this.docker.listImages()) for (const tag of img.RepoTags ?? []) if (wanted.has(tag)) out[tag] = img.Id;
-    return out;
-  }
-
-  private async sameImageIds(recorded: Record<string, string>): Promise<boolean> {
-    const now = new Map<string, string>();
-    for (const img of await this.docker.listImages()) for (const tag of img.RepoTags ?? []) now.set(tag, img.Id);
-    return Object.entries(recorded).every(([tag, id]) => now.get(tag) === id);
+  /** Every image on the engine by tag: one list call per create. */
+  private async imageTags(): Promise<Map<string, string>> {
+    return new Map((await this.docker.listImages()).flatMap((i) => (i.RepoTags ?? []).map((tag) => [tag, i.Id] as const)));
   }
 
   async ping(): Promise<void> {
@@ -144,7 +147,8 @@ export class DockerRuntime implements Runtime {
       await this.composeCreate(composeServices, options.onlyThese ?? false, onCreated);
       return composeServices.map((service) => ({ service, via: 'compose', action: 'created', reason: 'STACK_FAST_CREATE=0' }));
     }
-    const snap = await this.modelSnapshot();
+    const tags = await this.imageTags();
+    const snap = await this.modelSnapshot(tags);
     const cli = await this.composeCli();
     const identity: ProjectIdentity = {
       name: this.project.name,
@@ -153,12 +157,14 @@ export class DockerRuntime implements Runtime {
       files: this.project.files,
       env: { ...process.env, ...this.project.env },
     };
-    const tags = new Set((await this.docker.listImages()).flatMap((i) => i.RepoTags ?? []));
+    const resources = projectResources(snap.model, identity);
     const viaApi: ContainerPlan[] = [];
     const viaCompose: CreateReport[] = [];
     for (const service of composeServices) {
       const hash = snap.hashes[service];
-      const planned = hash ? servicePlan(snap.model, service, identity, hash) : ({ path: 'compose', reason: 'compose gave no config hash for it' } as const);
+      const planned = hash
+        ? servicePlan(snap.model, service, identity, hash, resources)
+        : ({ path: 'compose', reason: 'compose gave no config hash for it' } as const);
       if (planned.path === 'api' && !tags.has(normalizeTag(planned.plan.image))) {
         viaCompose.push({
           service,
@@ -169,8 +175,7 @@ export class DockerRuntime implements Runtime {
       } else if (planned.path === 'api') viaApi.push(planned.plan);
       else viaCompose.push({ service, via: 'compose', action: 'created', reason: planned.reason });
     }
-    const networks = networkPlans(snap.model, identity);
-    const volumes = volumePlans(snap.model, identity);
+    const { networks, volumes } = resources;
     await ensureResources(
       this.docker,
       this.project.name,
