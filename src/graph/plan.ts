@@ -92,3 +92,31 @@ export function criticalPath(services: Readonly<Record<string, GraphInput>>, rea
   }
   return [...best.values()].reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, path: [] });
 }
+
+/**
+ * For each service of the subset (default: all), the longest chain of dependents below it, itself included,
+ * each service counted as `weight(name)` (default 1): the priority of critical-path-first list scheduling.
+ * When more services may start than there are start slots, the one with the longest chain below it starts
+ * first, because everything on that chain waits for it. Linear; assumes no cycles (the loader rejects them).
+ */
+export function chainBelow(
+  services: Readonly<Record<string, GraphInput>>,
+  subset?: readonly string[],
+  weight: (name: string) => number = () => 1,
+): Map<string, number> {
+  const depth = depths(services, subset);
+  const dependents = new Map<string, string[]>();
+  for (const n of depth.keys())
+    for (const d of services[n]!.dependsOn) if (depth.has(d.service)) (dependents.get(d.service) ?? dependents.set(d.service, []).get(d.service)!).push(n);
+  const rank = new Map<string, number>();
+  // Deepest first: every dependent is ranked before the services it depends on.
+  for (const n of [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)!)) {
+    rank.set(n, weight(n) + (dependents.get(n) ?? []).reduce((most, d) => Math.max(most, rank.get(d)!), 0));
+  }
+  return rank;
+}
+
+/** Start order: wave by wave, and within a wave the longest chain below first (then by name). */
+export function startOrder(waves: Waves, rank: ReadonlyMap<string, number>): string[] {
+  return waves.flatMap((w) => [...w].sort((a, b) => rank.get(b)! - rank.get(a)! || a.localeCompare(b)));
+}

@@ -31,6 +31,12 @@ export class FakeRuntime implements Runtime {
   pingError?: Error;
   /** Virtual time each create (a compose call) takes. */
   createDelayMs = 0;
+  /** Virtual time each start takes; the engine serializes them, like the real one (~0.2 s each here). */
+  startDelayMs = 0;
+  private engineBusyUntil = 0;
+  /** The most starts that were in flight at once. */
+  maxStartsInFlight = 0;
+  private startsInFlight = 0;
 
   constructor(
     private readonly clock: FakeClock,
@@ -77,6 +83,12 @@ export class FakeRuntime implements Runtime {
   }
   async start(name: string) {
     this.calls.push(`start ${name}@${this.clock.elapsed}`);
+    if (this.startDelayMs) {
+      this.maxStartsInFlight = Math.max(this.maxStartsInFlight, ++this.startsInFlight);
+      this.engineBusyUntil = Math.max(this.engineBusyUntil, this.clock.now()) + this.startDelayMs;
+      await this.clock.sleep(this.engineBusyUntil - this.clock.now());
+      this.startsInFlight--;
+    }
     const err = this.scripts[name]?.startError;
     if (err) throw new StartFailedError(`the engine could not start ${name}: ${err}`, 'free the port');
     this.startedAt.set(name, this.clock.now());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findCycles } from '../../src/graph/cycles.js';
-import { criticalPath, dependentsOf, planWaves, selectServices, stopOrder } from '../../src/graph/plan.js';
+import { chainBelow, criticalPath, dependentsOf, planWaves, selectServices, startOrder, stopOrder } from '../../src/graph/plan.js';
 
 const g = (edges: Record<string, string[]>) =>
   Object.fromEntries(Object.entries(edges).map(([n, deps]) => [n, { dependsOn: deps.map((service) => ({ service })) }]));
@@ -37,6 +37,26 @@ describe('selectServices', () => {
   });
   it('reports unknown names', () => {
     expect(selectServices(project, ['redis', 'mongo']).unknown).toEqual(['mongo']);
+  });
+});
+
+describe('chainBelow and startOrder (critical-path-first)', () => {
+  // z heads a chain of three; a, b and c have nothing below them; m sits under two chains of different length.
+  const chains = g({ a: [], b: [], c: [], z: [], 'z-child': ['z'], 'z-grandchild': ['z-child'], m: [], m1: ['m'], m2: ['m', 'z-child'] });
+  it('counts the longest chain of dependents below each service, itself included', () => {
+    const rank = chainBelow(chains);
+    expect(Object.fromEntries(rank)).toEqual({ a: 1, b: 1, c: 1, z: 3, 'z-child': 2, 'z-grandchild': 1, m: 2, m1: 1, m2: 1 });
+  });
+  it('weighs each service by the given cost (e.g. its time to ready)', () => {
+    const rank = chainBelow(chains, undefined, (n) => (n === 'm1' ? 10 : 1));
+    expect(rank.get('m')).toBe(11);
+    expect(rank.get('z')).toBe(3);
+  });
+  it('ranks only within the subset', () => {
+    expect(Object.fromEntries(chainBelow(chains, ['z', 'z-child']))).toEqual({ z: 2, 'z-child': 1 });
+  });
+  it('orders wave by wave, the longest chain first within a wave, then by name', () => {
+    expect(startOrder(planWaves(chains), chainBelow(chains))).toEqual(['z', 'm', 'a', 'b', 'c', 'z-child', 'm1', 'm2', 'z-grandchild']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StackEvent } from '../../src/core/events.js';
-import { up, type UpOptions } from '../../src/engine/up.js';
+import { START_SLOTS, up, type UpOptions } from '../../src/engine/up.js';
+import { startupGap } from '../../src/engine/gate.js';
 import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../../src/core/errors.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FakeRuntime, type ServiceScript } from '../support/fake-runtime.js';
@@ -32,8 +33,9 @@ describe('scheduler', () => {
     const { run, startedAt, clock } = setup(diamond);
     const result = await run();
     expect(startedAt('after-fast')).toBe(200);
-    expect(startedAt('top')).toBe(2_000);
-    expect(clock.elapsed).toBe(2_100);
+    // slow is ready at 2 000 ms; by then the gate's gaps have grown to the 100 ms interval (startupGap): seen at 2 012.
+    expect(startedAt('top')).toBe(2_012);
+    expect(clock.elapsed).toBe(2_112);
     expect(Object.values(result.outcome).every((o) => o.state === 'healthy')).toBe(true);
   });
 
@@ -41,9 +43,9 @@ describe('scheduler', () => {
     const { run, startedAt, clock } = setup(diamond);
     const result = await run({ strategy: 'waves' });
     expect(result.waves).toEqual([['fast', 'slow'], ['after-fast'], ['top']]);
-    expect(startedAt('after-fast')).toBe(2_000);
-    expect(startedAt('top')).toBe(2_200);
-    expect(clock.elapsed).toBe(2_300);
+    expect(startedAt('after-fast')).toBe(2_012);
+    expect(startedAt('top')).toBe(2_212);
+    expect(clock.elapsed).toBe(2_312);
   });
 
   it('starts independent services concurrently and creates everything in one compose call', async () => {
@@ -68,6 +70,50 @@ describe('scheduler', () => {
     expect(startedAt('s049')).toBe(500);
     // A dependent starts once its dependency is healthy and its own container exists, whichever is later.
     expect(startedAt('s050')).toBe(510);
+  });
+
+  it('with limited start slots, starts the service with the longest chain below it first (critical-path-first)', async () => {
+    // a, b and c have nothing below them; z heads a chain of three. One start slot, 100 ms per start.
+    const services = { a: { readyAfterMs: 0 }, b: { readyAfterMs: 0 }, c: { readyAfterMs: 0 }, z: { readyAfterMs: 0 } } as Record<
+      string,
+      MiniService & ServiceScript
+    >;
+    services['z-child'] = { deps: ['z'], readyAfterMs: 0 };
+    services['z-grandchild'] = { deps: ['z-child'], readyAfterMs: 0 };
+    const { run, runtime } = setup(services);
+    runtime.startDelayMs = 100;
+    await run({ startSlots: 1 });
+    expect(runtime.maxStartsInFlight).toBe(1);
+    expect(runtime.calls.find((c) => c.startsWith('create'))).toBe('create z,a,b,c,z-child,z-grandchild');
+    // z-child becomes startable once z is healthy, when a, b and c have waited since 0 ms: it has the longer chain
+    // below it, so it takes the next free slot (FIFO would start it last, at 400 ms). Equal ranks go in arrival order.
+    const order = runtime.calls.filter((c) => c.startsWith('start ')).join(' ');
+    expect(order).toBe('start z@0 start z-child@100 start a@200 start b@300 start c@400 start z-grandchild@500');
+  });
+
+  it('with the default start slots, several starts are in flight at once', async () => {
+    const services: Record<string, MiniService & ServiceScript> = {};
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f']) services[n] = { readyAfterMs: 0 };
+    const { run, runtime } = setup(services);
+    runtime.startDelayMs = 100;
+    await run();
+    expect(runtime.maxStartsInFlight).toBe(START_SLOTS);
+  });
+
+  it('probes every 25 ms right after a start, growing to the interval: a quick service is seen ready within tens of ms', async () => {
+    const { run, events } = setup({ quick: { readyAfterMs: 60 }, slow: { readyAfterMs: 5_000 } });
+    const result = await run();
+    const attempts = (name: string) => events.filter((e) => e.type === 'probe' && e.service === name).length;
+    expect(result.outcome['quick']!.readyMs).toBe(75); // probes at 0, 25, 50, 75 (the interval is 100 ms)
+    // slow: seen within one interval of being ready, with far fewer probes than a fixed 25 ms pace (200).
+    expect(result.outcome['slow']!.readyMs).toBeGreaterThanOrEqual(5_000);
+    expect(result.outcome['slow']!.readyMs).toBeLessThanOrEqual(5_100);
+    expect(attempts('slow')).toBeLessThan(70);
+  });
+
+  it('startupGap: an eighth of the time since start, between 25 ms and the interval', () => {
+    expect([0, 100, 400, 800, 4_000, 60_000].map((t) => startupGap(t, 1_000))).toEqual([25, 25, 50, 100, 500, 1_000]);
+    expect(startupGap(60_000, 250)).toBe(250);
   });
 
   it('fails a service by its deadline, reports why, and does not start its dependents', async () => {
