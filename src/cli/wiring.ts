@@ -14,7 +14,7 @@ export { runtimeFor } from '../session/runtime.js';
 export async function rendererFor(opts: GlobalOptions, io: CliIo): Promise<Renderer> {
   if (opts.json) return new JsonRenderer();
   const interactive = io.stdout.isTTY === true && !io.env['CI'] && io.env['TERM'] !== 'dumb';
-  if (!interactive) return new PlainRenderer(io.stdout);
+  if (!interactive) return new PlainRenderer(io.stdout, opts.debug === true);
   const { TtyRenderer } = await import('../report/tty-renderer.js');
-  return new TtyRenderer(io.stdout);
+  return new TtyRenderer(io.stdout, opts.debug === true);
 }

@@ -3,7 +3,8 @@
  * file (a named pipe would block forever, /dev/zero never ends, a directory or a symlink loop is a mistake
  * to name as such), and at most `limit` bytes. Opened non-blocking, then checked on the open descriptor.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export const MiB = 1024 * 1024;
 
@@ -37,5 +38,14 @@ export function readConfigFile(path: string, limit: number): ReadOutcome {
     return { ok: true, text: buf.subarray(0, got).toString('utf8') };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The sha256 of a file's bytes, '' when it cannot be read: tells whether two processes loaded the same stack.yaml. */
+export function fileDigest(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return '';
   }
 }

@@ -21,15 +21,28 @@ export interface StackStatus {
   services: ServiceStatus[];
 }
 
-export async function status(deps: { spec: StackSpec; runtime: Runtime; clock: Clock; probeRunner?: ProbeRunner }): Promise<StackStatus> {
+/** What a running supervisor already knows of a service: `status` takes it instead of probing again. */
+export type LiveHealth = (service: string) => { healthy: boolean; lastProbe?: ProbeResult } | undefined;
+
+export interface StatusDeps {
+  spec: StackSpec;
+  runtime: Runtime;
+  clock: Clock;
+  probeRunner?: ProbeRunner;
+  live?: LiveHealth;
+}
+
+/** One container list for the project, then one probe per running service, all at once (or the supervisor's word). */
+export async function status(deps: StatusDeps): Promise<StackStatus> {
   const { spec, runtime, clock } = deps;
   const probeRunner = deps.probeRunner ?? defaultProbeRunner;
   await runtime.ping();
+  const containers = await runtime.inspectAll();
   const services = await Promise.all(
     Object.values(spec.services)
       .sort((a, b) => a.name.localeCompare(b.name))
       .map(async (s): Promise<ServiceStatus> => {
-        const info = await runtime.inspect(s.composeService);
+        const info = containers.get(s.composeService);
         const base = {
           name: s.name,
           state: info?.state ?? ('absent' as const),
@@ -38,9 +51,13 @@ export async function status(deps: { spec: StackSpec; runtime: Runtime; clock: C
         };
         if (info?.state !== 'running') return { ...base, health: info ? 'unhealthy' : 'unknown', lastProbe: null };
         if (!s.probe) return { ...base, health: 'no-probe', lastProbe: null };
+        const live = deps.live?.(s.name);
+        if (live) return { ...base, health: live.healthy ? 'healthy' : 'unhealthy', lastProbe: live.lastProbe ? shown(live.lastProbe) : null };
         const r = await probeRunner(s.probe, probeContext(spec, s, runtime), clock);
-        return { ...base, health: r.ok ? 'healthy' : 'unhealthy', lastProbe: { ok: r.ok, latencyMs: r.latencyMs, error: r.error ?? null, at: r.at } };
+        return { ...base, health: r.ok ? 'healthy' : 'unhealthy', lastProbe: shown(r) };
       }),
   );
   return { project: spec.name, services };
 }
+
+const shown = (r: ProbeResult): ServiceStatus['lastProbe'] => ({ ok: r.ok, latencyMs: r.latencyMs, error: r.error ?? null, at: r.at });

@@ -14,8 +14,10 @@ import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { probeContext, type GateDeps } from '../engine/gate.js';
 import { restartDependents as restartDependentsOf, restartInOrder, restartService, type RestartResult } from '../engine/restart.js';
 import { dependentsOf } from '../graph/plan.js';
+import { status, type StackStatus } from '../engine/status.js';
 import type { HealNotification } from '../notify/notification.js';
 import type { RuntimeEvent } from '../runtime/types.js';
+import type { ProbeResult } from '../probes/types.js';
 import { classifyEvent } from './classify-event.js';
 import { downDependency } from './dependents.js';
 import { watchEngine } from './engine-watch.js';
@@ -74,7 +76,17 @@ export class Supervisor {
     return w;
   }
 
-  private emit: SupervisorDeps['emit'] = (e) => this.deps.emit(e);
+  /** The last probe result of each service (liveness or a restart's gate): `status` reads it instead of probing. */
+  private readonly lastProbe = new Map<string, ProbeResult>();
+
+  private emit: SupervisorDeps['emit'] = (e) => {
+    if (e.type === 'liveness' || e.type === 'probe') this.lastProbe.set(e.service, e.result);
+    this.deps.emit(e);
+  };
+  /** What the gate and the liveness loops get: the supervisor's deps, their events seen by `emit` first. */
+  private get observed(): SupervisorDeps {
+    return { ...this.deps, emit: this.emit };
+  }
   private now = () => this.deps.clock.now();
 
   /** Supervises until `signal` aborts; healing in progress is cancelled, containers are left as they are. */
@@ -104,7 +116,7 @@ export class Supervisor {
           ctx: () => this.watched.get(name)!.ctx,
           shouldProbe: () => isUp(this.watched.get(name)!) && this.engineConnected && !this.dependencyDown(name),
         },
-        this.deps,
+        this.observed,
         signal,
         (last, threshold) => void this.onLivenessFailed(this.watched.get(name)!, last.error, threshold),
       ),
@@ -123,6 +135,19 @@ export class Supervisor {
       ...(w.lastFailure ? { lastFailure: { reason: w.lastFailure.reason, at: new Date(w.lastFailure.at).toISOString() } } : {}),
       ...(w.nextRetryAt ? { nextRetryAt: new Date(w.nextRetryAt).toISOString() } : {}),
     }));
+  }
+
+  /** `status` with this supervisor's live health instead of new probes: one container list, no probing. */
+  status(): Promise<StackStatus> {
+    return status({ spec: this.deps.spec, runtime: this.deps.runtime, clock: this.deps.clock, live: (n) => this.live(n) });
+  }
+
+  /** What it knows of a service right now, for `status`: healthy or not, and the probe result that says so. */
+  live(name: string): { healthy: boolean; lastProbe?: ProbeResult } | undefined {
+    const w = this.watched.get(name);
+    if (!w) return undefined;
+    const last = this.lastProbe.get(name);
+    return { healthy: w.state === 'healthy', ...(last ? { lastProbe: last } : {}) };
   }
 
   /** At start and after reconnecting: a service that should run but does not was lost while nobody watched. */
@@ -202,7 +227,7 @@ export class Supervisor {
     const startedAt = this.now();
     w.ctx = probeContext(this.deps.spec, w.spec, this.deps.runtime); // a restart may publish a new host port
     try {
-      const outcome = await restartService(this.deps, w.spec, signal, () => (w.memory = { ownStartNano: nano(this.now()) }));
+      const outcome = await restartService(this.observed, w.spec, signal, () => (w.memory = { ownStartNano: nano(this.now()) }));
       if (outcome.ok) {
         w.state = 'healthy';
         w.budget.healthy(this.now());

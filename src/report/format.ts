@@ -1,6 +1,6 @@
 /** Text pieces shared by the plain and TTY renderers. */
 import { formatDuration } from '../config/duration.js';
-import type { FailureReport, ServiceOutcome, StackEvent } from '../core/events.js';
+import type { CreateReport, FailureReport, ServiceOutcome, StackEvent } from '../core/events.js';
 
 export const clockTime = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
 
@@ -66,4 +66,17 @@ export function describeSupervisorEvent(e: StackEvent, width = 12): string | und
     default:
       return undefined;
   }
+}
+
+/**
+ * What creating did, per service: a recreated service (and why) and one created by the compose CLI instead of
+ * the engine API (and why) always; with `all` (--debug) every service, kept and created ones too.
+ */
+export function createLines(reports: readonly CreateReport[], all: boolean, width = 12): string[] {
+  return reports
+    .filter((r) => all || r.action === 'recreated' || r.via === 'compose')
+    .map(
+      (r) =>
+        `${r.service.padEnd(width)} ${r.action}${r.via === 'compose' ? ' by compose' : all ? ' through the engine API' : ''}${r.reason ? ` (${r.reason})` : ''}`,
+    );
 }

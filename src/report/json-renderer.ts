@@ -1,5 +1,5 @@
 /** Collects events into one JSON document, printed once at the end (`--json`). */
-import type { FailureReport, ServiceOutcome, StackEvent, Strategy } from '../core/events.js';
+import type { CreateReport, FailureReport, ServiceOutcome, StackEvent, Strategy } from '../core/events.js';
 import type { Renderer } from './renderer.js';
 
 export interface UpDocument {
@@ -9,6 +9,8 @@ export interface UpDocument {
   /** The one compose call that creates networks, volumes and containers. */
   createMs?: number;
   waves?: string[][];
+  /** How each compose service's container was made: through the engine API or compose, created, kept or recreated, and why. */
+  created?: CreateReport[];
   services: ({ name: string } & ServiceOutcome)[];
   failures: FailureReport[];
   error?: { code: string; exitCode: number; message: string; hint?: string };
@@ -23,6 +25,7 @@ export class JsonRenderer implements Renderer {
     if (e.type === 'failure') this.doc.failures.push(e.report);
     if (e.type === 'create' && e.phase === 'begin') this.createBegin ??= e.at; // from the first batch to the last
     if (e.type === 'create' && e.phase === 'end' && this.createBegin !== undefined) this.doc.createMs = e.at - this.createBegin;
+    if (e.type === 'create' && e.phase === 'end' && e.reports) this.doc.created = [...(this.doc.created ?? []), ...e.reports];
     if (e.type === 'done') {
       this.doc.ok = e.ok;
       this.doc.durationMs = e.durationMs;

@@ -1,7 +1,7 @@
 /** Timestamped lines for CI logs and editors' task terminals: no colours, no cursor movement, stable order. */
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../core/events.js';
-import { clockTime, describeSupervisorEvent, formatReport, interrupted } from './format.js';
+import { clockTime, createLines, describeSupervisorEvent, formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 export class PlainRenderer implements Renderer {
@@ -10,7 +10,11 @@ export class PlainRenderer implements Renderer {
   private waves: string[][] = [];
   private total = 0;
 
-  constructor(private readonly out: Output) {}
+  /** `verbose` (--debug): how every service's container was made, not only the recreated and compose-made ones. */
+  constructor(
+    private readonly out: Output,
+    private readonly verbose = false,
+  ) {}
 
   private line(at: number, text: string) {
     this.out.write(`${clockTime(at)} ${text}\n`);
@@ -30,6 +34,7 @@ export class PlainRenderer implements Renderer {
             e.at,
             `created containers, networks and volumes for ${e.services.length} services${e.services.length < this.total ? ` (${e.services[0]}…)` : ''}`,
           );
+        if (e.phase === 'end') for (const l of createLines(e.reports ?? [], this.verbose, this.width)) this.line(e.at, l);
         break;
       case 'service': {
         const name = e.service.padEnd(this.width);

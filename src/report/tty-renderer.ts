@@ -2,7 +2,7 @@
 import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../core/events.js';
-import { clockTime, describeSupervisorEvent, formatReport, interrupted } from './format.js';
+import { clockTime, createLines, describeSupervisorEvent, formatReport, interrupted } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, never>;
@@ -18,12 +18,16 @@ export class TtyRenderer implements Renderer {
   private run?: Promise<unknown>;
   private after: string[] = [];
 
-  constructor(private readonly out: Output) {}
+  constructor(
+    private readonly out: Output,
+    private readonly verbose = false,
+  ) {}
 
   onEvent(e: StackEvent): void {
     if (e.type === 'plan') return this.begin(e.waves.flat());
     if (e.type === 'service' || e.type === 'probe') this.update(e);
     if (e.type === 'failure') this.after.push(...formatReport(e.report), '');
+    if (e.type === 'create' && e.phase === 'end') this.after.unshift(...createLines(e.reports ?? [], this.verbose));
     if (e.type === 'stop' && e.phase === 'end') this.out.write(`✔ stopped ${e.service}\n`);
     if (e.type === 'removed') this.out.write(`✔ removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept)'}\n`);
     const supervision = describeSupervisorEvent(e);

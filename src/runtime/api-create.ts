@@ -80,7 +80,15 @@ export async function createContainers(
 async function createOne(docker: Docker, plan: ContainerPlan, found: Existing | undefined): Promise<CreateReport> {
   const hash = (plan.body['Labels'] as Record<string, string>)[composeLabel('config-hash')]!;
   if (found && found.hash === hash) return { service: plan.service, via: 'api', action: 'kept' };
-  if (found) await docker.getContainer(found.id).remove({ force: true, v: false });
+  let why = 'its compose definition changed';
+  if (found) {
+    const old = docker.getContainer(found.id);
+    why = await old.inspect().then(
+      (info) => whatChanged(info as unknown as { Config: Body; HostConfig: Body }, plan.body),
+      () => why,
+    );
+    await old.remove({ force: true, v: false });
+  }
   let container: Docker.Container;
   try {
     container = await docker.createContainer(plan.body as Docker.ContainerCreateOptions);
@@ -95,9 +103,40 @@ async function createOne(docker: Docker, plan: ContainerPlan, found: Existing | 
         throw engineError(`connect ${plan.service} to ${c.network}`, err);
       });
   }
-  return found
-    ? { service: plan.service, via: 'api', action: 'recreated', reason: 'its compose definition changed' }
-    : { service: plan.service, via: 'api', action: 'created' };
+  return found ? { service: plan.service, via: 'api', action: 'recreated', reason: why } : { service: plan.service, via: 'api', action: 'created' };
+}
+
+type Body = Record<string, unknown>;
+const env = (list: unknown): Map<string, string> =>
+  new Map(((list as string[] | undefined) ?? []).map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)] as const));
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Port bindings and mounts as comparable strings: the engine fills in defaults (empty HostIp, options) we leave out. */
+const ports = (p: unknown) =>
+  Object.entries((p ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>)
+    .flatMap(([k, bs]) => (bs ?? []).map((b) => `${b.HostIp ?? ''}:${b.HostPort ?? ''}->${k}`))
+    .sort();
+const mounts = (h: Body) =>
+  [
+    ...((h['Binds'] as string[] | undefined) ?? []),
+    ...((h['Mounts'] as { Type?: string; Source?: string; Target?: string }[] | undefined) ?? []).map((m) => `${m.Type}:${m.Source ?? ''}:${m.Target}`),
+  ].sort();
+
+/**
+ * Why a container is recreated, in words: which of the things people change did change between the old
+ * container and the new definition. Environment variables are named, never shown (they hold secrets).
+ */
+export function whatChanged(old: { Config: Body; HostConfig: Body }, body: Body): string {
+  const out: string[] = [];
+  if (old.Config['Image'] !== body['Image']) out.push(`image ${String(old.Config['Image'])} → ${String(body['Image'])}`);
+  const [was, now] = [env(old.Config['Env']), env(body['Env'])];
+  const vars = [...new Set([...was.keys(), ...now.keys()])].filter((k) => was.get(k) !== now.get(k)).sort();
+  if (vars.length) out.push(`environment (${vars.join(', ')})`);
+  if (body['Cmd'] !== undefined && !same(old.Config['Cmd'], body['Cmd'])) out.push('command');
+  if (body['Entrypoint'] !== undefined && !same(old.Config['Entrypoint'], body['Entrypoint'])) out.push('entrypoint');
+  const host = (body['HostConfig'] ?? {}) as Body;
+  if (!same(ports(old.HostConfig['PortBindings']), ports(host['PortBindings']))) out.push('ports');
+  if (!same(mounts(old.HostConfig), mounts(host))) out.push('volumes');
+  return out.length ? `changed: ${out.join('; ')}` : 'its compose definition changed';
 }
 
 function engineError(what: string, err: unknown): StartFailedError {

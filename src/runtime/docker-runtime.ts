@@ -2,7 +2,8 @@
  * The Runtime on a real engine: compose creates the project once, dockerode does the rest (inspect, start,
  * stop, logs, exec, ports), so starting a service costs one API call instead of a compose CLI process.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
@@ -58,8 +59,18 @@ export function engineEndpoint(env: Env = process.env): string {
   return env['DOCKER_HOST'] || 'unix:///var/run/docker.sock';
 }
 
+/**
+ * dockerode (with ssh2, gRPC and protobufjs under it: ~150 ms to load) is loaded the first time a command
+ * talks to the engine, not when a command merely builds a runtime: `status` answered by the supervisor never
+ * loads it. It is CommonJS, so a synchronous require does.
+ */
+function loadDockerode(): typeof Docker {
+  return createRequire(import.meta.url)('dockerode') as typeof Docker;
+}
+
 /** A dockerode client for DOCKER_HOST (unix:// or tcp://) from the given environment, else the default socket. */
 export function dockerFromEnv(env: Env = process.env): Docker {
+  const Docker = loadDockerode();
   const url = new URL(engineEndpoint(env));
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
   if (url.protocol === 'npipe:') return new Docker({ socketPath: `//./pipe/${url.pathname.replace(/^.*\/pipe\//, '')}` });
@@ -78,14 +89,16 @@ export class DockerRuntime implements Runtime {
   private compose?: Promise<ComposeCli>;
   private snapshot?: Promise<ModelSnapshot>;
 
-  private readonly docker: Docker;
+  private client?: Docker;
 
   constructor(
     private readonly project: ComposeProject,
     private readonly env: Env = process.env,
     private readonly options: RuntimeOptions = {},
-  ) {
-    this.docker = dockerFromEnv(env);
+  ) {}
+
+  private get docker(): Docker {
+    return (this.client ??= dockerFromEnv(this.env));
   }
 
   private composeCli(): Promise<ComposeCli> {
@@ -252,6 +265,22 @@ export class DockerRuntime implements Runtime {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;
     }
+  }
+
+  async inspectAll(): Promise<Map<string, ContainerInfo>> {
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${this.project.name}`, 'com.docker.compose.oneoff=False'] },
+    });
+    const infos = await Promise.all(
+      found.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .inspect()
+          .then(toInfo, () => undefined),
+      ),
+    );
+    return new Map(infos.flatMap((i) => (i ? [[i.service, i] as const] : [])));
   }
 
   private async require(service: string): Promise<Docker.Container> {

@@ -56,6 +56,8 @@ export interface Runtime {
    */
   create(composeServices: readonly string[], options?: CreateOptions): Promise<CreateReport[]>;
   inspect(composeService: string): Promise<ContainerInfo | undefined>;
+  /** Every container of the project by compose service, from one list call (inspected in parallel). */
+  inspectAll(): Promise<Map<string, ContainerInfo>>;
   start(composeService: string): Promise<void>;
   stop(composeService: string, timeoutSeconds: number): Promise<void>;
   /** Removes the project's containers and networks; volumes only when asked. */

@@ -11,12 +11,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StackError } from '../core/errors.js';
 import type { RestartResult } from '../engine/restart.js';
+import type { StackStatus } from '../engine/status.js';
 import type { ServiceHealth } from '../healing/supervisor.js';
 import { bearerMatches } from '../state/token.js';
 
 /** What the control endpoint exposes of a running supervisor. */
 export interface ControlTarget {
   snapshot(): ServiceHealth[];
+  /** `status` from the supervisor's live state, and the digest of the stack.yaml it runs (see cli status). */
+  status(): Promise<{ specDigest: string; status: StackStatus }>;
   restart(names: readonly string[], withDependents: boolean): Promise<RestartResult[]>;
 }
 
@@ -75,7 +78,11 @@ export async function startControlServer(options: {
     if (route === 'GET /metrics') return void options.metrics().then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
     const target = options.target();
     if (!target) return send(res, 503, { error: 'the supervisor is still bringing the stack up' });
-    if (route === 'GET /status') return send(res, 200, { pid: process.pid, services: target.snapshot() });
+    if (route === 'GET /status')
+      return void target.status().then(
+        (live) => send(res, 200, { pid: process.pid, services: target.snapshot(), ...live }),
+        (err: unknown) => send(res, 503, { error: err instanceof Error ? err.message : String(err) }),
+      );
     if (route !== 'POST /restart') return send(res, 404, { error: `no such endpoint: ${route}` });
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, { error: 'the body must be application/json' });
     let raw = '';

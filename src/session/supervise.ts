@@ -5,8 +5,8 @@
  * runs it reloads a changed stack.yaml, and it stops cleanly when its state directory is deleted under it
  * (the services are left running; `stack up --detach` adopts them again).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { fileDigest } from '../config/read-file.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
@@ -21,7 +21,7 @@ import type { Runtime } from '../runtime/types.js';
 import { readOwner, type HeldLock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import { ensureToken } from '../state/token.js';
-import { startControlServer, startMetricsServer, type Listener } from './endpoints.js';
+import { startControlServer, startMetricsServer, type ControlTarget, type Listener } from './endpoints.js';
 
 export interface SupervisionDeps {
   spec: StackSpec;
@@ -59,13 +59,20 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
     deps.emit(e);
   };
   let supervisor: Supervisor | undefined;
+  // The stack.yaml the supervisor runs: `status` takes the supervisor's word only while the file is unchanged.
+  let loadedDigest = fileDigest(deps.spec.file);
   const listeners: Listener[] = [];
   const close = async () => {
     await Promise.all(listeners.map((l) => l.close()));
     listeners.length = 0;
   };
   try {
-    listeners.push(await startControlServer({ token: () => token, target: () => supervisor, metrics: () => metrics.registry.metrics() }));
+    const target = (s: Supervisor): ControlTarget => ({
+      snapshot: () => s.snapshot(),
+      restart: (names, withDependents) => s.restart(names, withDependents),
+      status: async () => ({ specDigest: loadedDigest, status: await s.status() }),
+    });
+    listeners.push(await startControlServer({ token: () => token, target: () => supervisor && target(supervisor), metrics: () => metrics.registry.metrics() }));
     if (deps.metricsAddr)
       listeners.push(
         await startMetricsServer(
@@ -101,7 +108,10 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
       const stop = new AbortController();
       const both = AbortSignal.any([signal, stop.signal]);
       const watching = watchFiles(deps, lock.owner.pid, both, {
-        changed: (spec) => supervisor?.reload(spec),
+        changed: (spec, digest) => {
+          supervisor?.reload(spec);
+          loadedDigest = digest;
+        },
         stateGone: () => stop.abort(),
       });
       try {
@@ -119,16 +129,10 @@ async function watchFiles(
   deps: SupervisionDeps,
   ownPid: number,
   signal: AbortSignal,
-  on: { changed(spec: StackSpec): void; stateGone(): void },
+  on: { changed(spec: StackSpec, digest: string): void; stateGone(): void },
 ): Promise<void> {
   const { clock, paths, emit } = deps;
-  const hash = () => {
-    try {
-      return createHash('sha256').update(readFileSync(deps.spec.file)).digest('hex');
-    } catch {
-      return '';
-    }
-  };
+  const hash = () => fileDigest(deps.spec.file);
   let last = hash();
   for (;;) {
     try {
@@ -149,7 +153,7 @@ async function watchFiles(
     if (now === last || now === '') continue;
     last = now;
     try {
-      on.changed(deps.reload());
+      on.changed(deps.reload(), now);
     } catch (err) {
       const detail = err instanceof ConfigError ? `${err.problems.length} problem(s), first: ${err.problems[0]?.message}` : String(err);
       emit({ type: 'config', at: clock.now(), detail: `stack.yaml changed but is invalid (${detail}); keeping the previous policies` });

@@ -212,6 +212,7 @@ describe('the model cache', () => {
     const reports = await runtimeFor(CACHED, dir, store).create(KEYS_SERVICES);
     expect(composeCalls().length).toBeGreaterThan(before);
     expect(actions(reports)).toMatchObject({ 'env-list': 'recreated', plain: 'kept', everything: 'kept' });
+    expect(reports.find((r) => r.service === 'env-list')!.reason).toBe('changed: command');
     expect(idOf(CACHED, 'plain')).toBe(plainId);
     expect(inspect(idOf(CACHED, 'env-list')).Config.Cmd).toEqual(['sleep', '1001']);
   });
@@ -229,6 +230,9 @@ describe('the model cache', () => {
     const afterVariable = await runtimeFor(CACHED, dir, store, { KEYS_INTERPOLATED: 'changed' }).create(KEYS_SERVICES);
     expect(composeCalls().length).toBeGreaterThan(before);
     expect(actions(afterVariable)['everything']).toBe('recreated');
+    // The variable is named, its value is not shown (environment values may be secrets).
+    const why = afterVariable.find((r) => r.service === 'everything')!.reason!;
+    expect(why).toBe('changed: environment (INTERPOLATED)');
     expect(inspect(idOf(CACHED, 'everything')).Config.Env).toContain('INTERPOLATED=changed');
   });
 });

@@ -3,10 +3,10 @@
  * the supervisor's metrics, and the series move when a service is killed. The provisioned Grafana dashboard
  * only queries series the supervisor really serves.
  */
-import { readFileSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readToken } from '../../src/state/token.js';
 import { containerOf, docker, purge, stack, testState } from '../support/docker.js';
@@ -125,6 +125,31 @@ describe('supervisor metrics', () => {
         expect(used.length).toBeGreaterThan(0);
         for (const m of used) expect(served, `${m} in "${t.expr}"`).toContain(m);
       }
+    }
+  });
+
+  it("status and up on a supervised stack take the supervisor's live state, without touching the engine themselves", async () => {
+    // An engine address that answers nothing: only the supervisor (with its own, working one) can answer.
+    const blind = { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    const st = await stack(['-f', FILE, 'status', '--json'], blind);
+    expect(st.code, st.stderr).toBe(0);
+    const doc = JSON.parse(st.stdout) as { healthFrom: string; services: { name: string; state: string; health: string; ports: unknown[] }[] };
+    expect(doc.healthFrom).toBe('supervisor');
+    expect(doc.services.map((x) => [x.name, x.state, x.health])).toEqual([['redis', 'running', 'healthy']]);
+    expect(doc.services[0]!.ports).toHaveLength(1); // the supervisor's container list, not a guess
+    const up = await stack(['-f', FILE, 'up'], blind);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/joined: .* all 1 services healthy \(the supervisor's live state\)/);
+
+    // Another stack.yaml for the same project (here: one more comment) is not what the supervisor runs: probe here.
+    const edited = join(dirname(FILE), `.edited-${process.pid}.yaml`);
+    writeFileSync(edited, `${readFileSync(FILE, 'utf8')}\n# edited\n`);
+    try {
+      const probed = await stack(['-f', edited, 'status', '--json'], env);
+      expect(probed.code, probed.stderr).toBe(0);
+      expect((JSON.parse(probed.stdout) as { healthFrom: string }).healthFrom).toBe('probe');
+    } finally {
+      rmSync(edited, { force: true });
     }
   });
 

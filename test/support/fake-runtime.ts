@@ -81,6 +81,11 @@ export class FakeRuntime implements Runtime {
       ports: [],
     };
   }
+  async inspectAll(): Promise<Map<string, ContainerInfo>> {
+    const names = new Set([...this.created, ...this.startedAt.keys()]);
+    const infos = await Promise.all([...names].map((n) => this.inspect(n)));
+    return new Map(infos.flatMap((i) => (i ? [[i.service, i] as const] : [])));
+  }
   async start(name: string) {
     this.calls.push(`start ${name}@${this.clock.elapsed}`);
     if (this.startDelayMs) {

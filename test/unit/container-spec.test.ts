@@ -1,5 +1,7 @@
 /** The fast path's translation of compose's model, without an engine (the real comparison is fast-create.test.ts). */
 import { describe, expect, it } from 'vitest';
+import { whatChanged } from '../../src/runtime/api-create.js';
+import { createLines } from '../../src/report/format.js';
 import { argv, bytes, containerName, durationNs, servicePlan, toPorts, type ComposeModel, type ProjectIdentity } from '../../src/runtime/container-spec.js';
 
 const v1: ProjectIdentity = { name: 'proj', flavor: 'v1', version: '1.29.2', files: ['/srv/app/compose.yml'], env: { FROM_HOST: 'h' } };
@@ -92,5 +94,40 @@ describe('container-spec', () => {
     expect(servicePlan(model, 'n', v1, 'h')).toEqual({ path: 'compose', reason: 'uses network_mode' });
     expect(servicePlan(model, 'b', v1, 'h')).toEqual({ path: 'compose', reason: 'has no image (build only)' });
     expect(servicePlan(model, 'u', v1, 'h')).toEqual({ path: 'compose', reason: 'uses undeclared network nope' });
+  });
+});
+
+describe('why a container is recreated', () => {
+  const old = {
+    Config: { Image: 'redis:7', Env: ['A=1', 'SECRET=hunter2', 'GONE=x'], Cmd: ['redis-server'] },
+    HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: '6379' }] }, Binds: ['data:/data:rw'] },
+  };
+  it('names what changed: image, environment variables (never their values), command, ports, volumes', () => {
+    const body = {
+      Image: 'redis:7.2',
+      Env: ['A=1', 'SECRET=swordfish', 'NEW=y'],
+      Cmd: ['redis-server', '--appendonly', 'yes'],
+      HostConfig: { PortBindings: { '6379/tcp': [{ HostIp: '127.0.0.1', HostPort: '6380' }] }, Binds: ['data:/data:rw'] },
+    };
+    const why = whatChanged(old, body);
+    expect(why).toBe('changed: image redis:7 → redis:7.2; environment (GONE, NEW, SECRET); command; ports');
+    expect(why).not.toContain('swordfish');
+    expect(why).not.toContain('hunter2');
+  });
+  it('falls back to the general reason when none of those changed (a label, a limit…)', () => {
+    expect(whatChanged(old, { Image: 'redis:7', Env: old.Config.Env, Cmd: old.Config.Cmd, HostConfig: old.HostConfig })).toBe('its compose definition changed');
+  });
+  it('up says which services were recreated or made by compose, and with --debug how every one was made', () => {
+    const reports = [
+      { service: 'redis', via: 'api', action: 'recreated', reason: 'changed: command' },
+      { service: 'cache', via: 'api', action: 'kept' },
+      { service: 'worker', via: 'compose', action: 'created', reason: 'uses secrets' },
+    ] as const;
+    expect(createLines(reports, false, 6)).toEqual(['redis  recreated (changed: command)', 'worker created by compose (uses secrets)']);
+    expect(createLines(reports, true, 6)).toEqual([
+      'redis  recreated through the engine API (changed: command)',
+      'cache  kept through the engine API',
+      'worker created by compose (uses secrets)',
+    ]);
   });
 });

@@ -17,6 +17,7 @@ const target: ControlTarget = {
     restarts.push([...names]);
     return names.map((service) => ({ service, ok: true }));
   },
+  status: async () => ({ specDigest: 'd'.repeat(64), status: { project: 'p', services: [] } }),
 };
 let control: Listener;
 

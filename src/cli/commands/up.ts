@@ -9,16 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { missingSecrets } from '../../config/loader.js';
 import { ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../core/errors.js';
 import type { ErrorSummary, Strategy } from '../../core/events.js';
-import { status } from '../../engine/status.js';
+import { status, type StackStatus } from '../../engine/status.js';
+import { liveStatus } from '../live-status.js';
 import { up, type UpResult } from '../../engine/up.js';
 import { selectServices } from '../../graph/plan.js';
 import { JsonRenderer } from '../../report/json-renderer.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
 import { acquire, supervisorMarker } from '../../session/acquire.js';
-import { openSupervision, type Supervision, type SupervisionDeps } from '../../session/supervise.js';
+import type { Supervision, SupervisionDeps } from '../../session/supervise.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { ensurePrivateDir } from '../../state/private-files.js';
-import { describeOwner, type Owner } from '../../state/lock.js';
+import { describeOwner, liveOwner, type Owner } from '../../state/lock.js';
 import { profileOf, load, type GlobalOptions } from '../context.js';
 import { rendererFor } from '../wiring.js';
 import { EXIT, EXIT_LOCK_LOST, errorJson } from '../exit-codes.js';
@@ -45,6 +46,10 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   const { unknown } = selectServices(ctx.spec.services, services);
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   const timing = waitTimeout(flags);
+  // Already supervised with this stack.yaml: the supervisor's live state answers, without loading the engine client.
+  const owner = liveOwner(ctx.paths);
+  const live = await liveStatus(ctx, owner);
+  if (live && owner) return reportJoined(ctx, owner, services, opts, io, live);
   await ctx.runtime.ping(); // an unreachable engine fails before anything is locked, written or announced
   if (flags.detach) return detach(ctx, services, flags, opts, io);
 
@@ -55,7 +60,11 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   let supervision: Supervision | undefined;
   try {
     // The supervisor's endpoints are bound first: a taken port fails now, before anything starts.
-    if (flags.watch) supervision = await openSupervision(supervisionDeps(ctx, emitTo(ctx.journal, renderer), opts, io), lock, services);
+    // Supervision (its webhook client and metrics registry) is loaded only when asked for: a plain `up` never pays for it.
+    if (flags.watch) {
+      const { openSupervision } = await import('../../session/supervise.js');
+      supervision = await openSupervision(supervisionDeps(ctx, emitTo(ctx.journal, renderer), opts, io), lock, services);
+    }
     const emit = supervision?.emit ?? emitTo(ctx.journal, renderer);
     const controller = new AbortController();
     let interrupts = 0;
@@ -139,9 +148,9 @@ async function waitOrJoin(ctx: StackContext, command: string, opts: GlobalOption
 }
 
 /** Joined a supervised stack: fine when the services asked for are healthy now. */
-async function reportJoined(ctx: StackContext, supervisor: Owner, services: string[], opts: GlobalOptions, io: CliIo): Promise<void> {
+async function reportJoined(ctx: StackContext, supervisor: Owner, services: string[], opts: GlobalOptions, io: CliIo, live?: StackStatus): Promise<void> {
   const { selected } = selectServices(ctx.spec.services, services);
-  const now = await status({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock });
+  const now = live ?? (await status({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock }));
   const bad = now.services.filter((s) => selected.includes(s.name) && s.health !== 'healthy' && s.health !== 'no-probe');
   if (bad.length) {
     throw new GateFailedError(
@@ -152,7 +161,7 @@ async function reportJoined(ctx: StackContext, supervisor: Owner, services: stri
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: true, joined: { pid: supervisor.pid, command: supervisor.command }, services: now.services })}\n`);
   else
     io.stdout.write(
-      `✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy\n`,
+      `✔ joined: ${ctx.spec.name} is up and supervised by pid ${supervisor.pid} (\`${supervisor.command}\`); all ${selected.length} services healthy${live ? " (the supervisor's live state)" : ''}\n`,
     );
 }
 
