@@ -44,6 +44,8 @@ export interface UpOptions extends StackOptions {
   profile?: string;
   strategy?: Strategy;
   waitTimeoutMs?: number;
+  /** Container starts in flight at once (default 4); the longest chain of dependents below goes first. */
+  startSlots?: number;
   signal?: AbortSignal;
   /** Put passwords and API keys into `env` (left out otherwise). */
   showSecrets?: boolean;
@@ -95,6 +97,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
         ...(options.strategy ? { strategy: options.strategy } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+        ...(options.startSlots === undefined ? {} : { startSlots: options.startSlots }),
       },
     );
   } finally {

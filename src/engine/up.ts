@@ -83,6 +83,9 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   const cap =
     options.waitTimeoutMs === undefined ? undefined : { at: begin + options.waitTimeoutMs, label: `--wait-timeout of ${options.waitTimeoutMs / 1000}s` };
 
+  const slots = options.startSlots ?? START_SLOTS;
+  if (!Number.isInteger(slots) || slots < 1)
+    throw new UsageError(`startSlots must be a whole number of at least 1, not ${slots}`, 'Leave it out for the default (4).');
   const { selected, unknown } = selectServices(spec.services, options.services ?? []);
   if (unknown.length > 0) {
     throw new UsageError(
@@ -99,7 +102,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
   const rank = chainBelow(spec.services, selected);
   const creation = createAll({ runtime, clock, emit }, startOrder(waves, rank), (n) => spec.services[n]!.composeService);
-  const starts = new StartSlots(options.startSlots ?? START_SLOTS);
+  const starts = new StartSlots(slots);
 
   const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();

@@ -91,6 +91,14 @@ describe('scheduler', () => {
     expect(order).toBe('start z@0 start z-child@100 start a@200 start b@300 start c@400 start z-grandchild@500');
   });
 
+  it('refuses start slots that are not a whole number of at least 1 (they would start nothing)', async () => {
+    for (const startSlots of [0, -1, 1.5, NaN]) {
+      const { run, runtime } = setup({ a: { readyAfterMs: 0 } });
+      await expect(run({ startSlots })).rejects.toBeInstanceOf(UsageError);
+      expect(runtime.calls).toEqual([]);
+    }
+  });
+
   it('with the default start slots, several starts are in flight at once', async () => {
     const services: Record<string, MiniService & ServiceScript> = {};
     for (const n of ['a', 'b', 'c', 'd', 'e', 'f']) services[n] = { readyAfterMs: 0 };
