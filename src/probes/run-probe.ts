@@ -19,6 +19,10 @@ export const PROBES: ProbeRegistry = {
   docker: async (p, c) => (await import('./docker-probe.js')).dockerProbe(p, c),
 };
 
+/** Why a finished attempt's signal is aborted: one shared reason, so ending an attempt builds no exception. */
+const FINISHED = new Error('probe attempt finished');
+const CANCELLED = new Error('probe cancelled');
+
 export type ContextWithoutSignal = Omit<ProbeContext, 'signal' | 'timeoutMs'>;
 
 export async function runProbe(
@@ -42,7 +46,7 @@ export async function runProbe(
       throw err;
     },
     () => {
-      throw new Error('probe cancelled');
+      throw CANCELLED; // also when the attempt simply finished: nobody reads it then, so nothing is built
     },
   );
   const fn = registry[probe.type] as (p: ProbeSpec, c: ProbeContext) => Promise<string | void>;
@@ -53,7 +57,7 @@ export async function runProbe(
     return { ok: false, latencyMs: clock.now() - started, at, error: err instanceof Error ? err.message : String(err) };
   } finally {
     parent?.removeEventListener('abort', onParentAbort);
-    controller.abort(); // ends the timer and whatever the probe left open
+    controller.abort(FINISHED); // ends the timer and whatever the probe left open
     cut.catch(() => {});
   }
 }
