@@ -24,11 +24,16 @@ export interface SoakResult {
  * probe type the stack uses, and the metrics registry. Loading them and nothing else is the floor under the
  * supervisor's RSS; what is above it is ours.
  */
-const SUPERVISOR_LIBRARIES = ['dockerode', 'docker-compose', 'ioredis', 'pg', 'undici', '@qdrant/js-client-rest', 'prom-client', 'p-retry', 'proper-lockfile'];
+const SUPERVISOR_LIBRARIES = ['docker-compose', 'ioredis', 'pg', 'undici', '@qdrant/js-client-rest', 'prom-client', 'p-retry', 'proper-lockfile'];
 
 /** VmRSS of a Node process that imports `libraries`, then idles 300 ms; the median of three. */
-async function nodeFloorMiB(libraries: string[]): Promise<number> {
+async function nodeFloorMiB(libraries: string[], withEngineClient: boolean): Promise<number> {
+  // dockerode as stack loads it (runtime/docker-runtime: without the gRPC and ssh2 it never uses).
+  const engine = withEngineClient
+    ? `(await import(${JSON.stringify(new URL('../dist/runtime/docker-runtime.js', import.meta.url).href)})).dockerFromEnv({});`
+    : '';
   const script = `await Promise.all(${JSON.stringify(libraries)}.map((m) => import(m)));
+${engine}
 await new Promise((r) => setTimeout(r, 300));
 const line = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8').split('\\n').find((l) => l.startsWith('VmRSS:'));
 console.log(Number(line.split(/\\s+/)[1]) / 1024);`;
@@ -62,7 +67,7 @@ export async function soak(cli: string, env: Record<string, string>, seconds: nu
   } finally {
     await timed('node', [cli, 'down', '-t', '1'], env, 2 * 60_000);
   }
-  const floor = { bareMiB: await nodeFloorMiB([]), librariesMiB: await nodeFloorMiB(SUPERVISOR_LIBRARIES) };
+  const floor = { bareMiB: await nodeFloorMiB([], false), librariesMiB: await nodeFloorMiB(SUPERVISOR_LIBRARIES, true) };
   log(`soak: RSS floor: bare Node ${floor.bareMiB.toFixed(0)} MiB, with the supervisor's libraries ${floor.librariesMiB.toFixed(0)} MiB`);
   return { services: 6, seconds, samples, floor };
 }

@@ -4,11 +4,10 @@
  * and the URL itself (which may carry a token) is never written to the journal.
  */
 import pRetry from 'p-retry';
-import { request } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { Emit } from '../core/events.js';
 import type { HealNotification } from './notification.js';
-import { describeNetworkError } from '../probes/http-get.js';
+import { describeNetworkError } from '../probes/network-error.js';
 
 /** The error without the webhook's URL or address, which may carry a token. */
 function scrub(err: unknown, url: string): string {
@@ -31,6 +30,7 @@ export function webhookNotifier(o: WebhookOptions): (n: HealNotification) => Pro
     const body = JSON.stringify({ stack: o.stack, ...n });
     return pRetry(
       async () => {
+        const { request } = await import('undici'); // loaded by the first notification, not by every supervisor
         const res = await request(o.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'stack-supervisor' },

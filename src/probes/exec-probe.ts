@@ -1,4 +1,4 @@
-import { short } from './http-get.js';
+import { short } from './network-error.js';
 import type { ProbeFn } from './types.js';
 
 export const execProbe: ProbeFn<'exec'> = async (probe, ctx) => {

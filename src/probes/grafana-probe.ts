@@ -1,4 +1,5 @@
-import { httpGet, short } from './http-get.js';
+import { httpGet } from './http-get.js';
+import { short } from './network-error.js';
 import type { ProbeFn } from './types.js';
 
 /** /api/health must answer 200 with `database: ok` (Grafana answers 503 while its database is not ready). */

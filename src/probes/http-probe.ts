@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { httpGet, short } from './http-get.js';
+import { httpGet } from './http-get.js';
+import { short } from './network-error.js';
 import type { ProbeFn } from './types.js';
 
 export const httpProbe: ProbeFn<'http'> = async (probe, ctx) => {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describeNetworkError } from './http-get.js';
+import { describeNetworkError } from './network-error.js';
 import { secret } from './secret.js';
 import type { ProbeFn } from './types.js';
 

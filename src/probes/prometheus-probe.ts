@@ -1,4 +1,5 @@
-import { httpGet, short } from './http-get.js';
+import { httpGet } from './http-get.js';
+import { short } from './network-error.js';
 import type { ProbeFn } from './types.js';
 
 export const prometheusProbe: ProbeFn<'prometheus'> = async (probe, ctx) => {

@@ -1,5 +1,5 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { describeNetworkError } from './http-get.js';
+import { describeNetworkError } from './network-error.js';
 import { secret } from './secret.js';
 import type { ProbeFn } from './types.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describeNetworkError } from './http-get.js';
+import { describeNetworkError } from './network-error.js';
 import { secret } from './secret.js';
 import type { ProbeFn } from './types.js';
 

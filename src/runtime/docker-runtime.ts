@@ -3,14 +3,14 @@
  * stop, logs, exec, ports), so starting a service costs one API call instead of a compose CLI process.
  */
 import type Docker from 'dockerode';
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
-import { EngineUnreachableError, StartFailedError } from '../core/errors.js';
+import { EngineUnreachableError, StartFailedError, UsageError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { hostFor } from './host.js';
 import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, whichOnPath, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createContainers, ensureResources, existingContainers } from './api-create.js';
 import {
   projectResources,
@@ -65,13 +65,38 @@ export function engineEndpoint(env: Env = process.env): string {
  * loads it. It is CommonJS, so a synchronous require does.
  */
 function loadDockerode(): typeof Docker {
-  return createRequire(import.meta.url)('dockerode') as typeof Docker;
+  const require = createRequire(import.meta.url);
+  for (const [from, name] of UNUSED_BY_STACK) {
+    const path = require.resolve(name, { paths: [dirname(require.resolve(`${from}/package.json`))] });
+    if (require.cache[path]) continue;
+    const empty = new Module(path);
+    Object.assign(empty, { filename: path, loaded: true, exports: {} });
+    require.cache[path] = empty;
+  }
+  return require('dockerode') as typeof Docker;
 }
+
+/**
+ * What dockerode and docker-modem require at load time for features stack never uses: BuildKit sessions
+ * over gRPC (image builds through the API; compose builds images here) and ssh:// engines (refused by
+ * dockerFromEnv). They are 11 MiB of RSS and ~50 ms of start-up in every process, so the modules resolve to
+ * empty ones instead (test/unit/docker-runtime.test.ts checks both, and that ssh:// is refused by name).
+ */
+export const UNUSED_BY_STACK: readonly (readonly [string, string])[] = [
+  ['dockerode', '@grpc/grpc-js'],
+  ['dockerode', '@grpc/proto-loader'],
+  ['docker-modem', 'ssh2'],
+];
 
 /** A dockerode client for DOCKER_HOST (unix:// or tcp://) from the given environment, else the default socket. */
 export function dockerFromEnv(env: Env = process.env): Docker {
-  const Docker = loadDockerode();
   const url = new URL(engineEndpoint(env));
+  if (url.protocol === 'ssh:')
+    throw new UsageError(
+      `DOCKER_HOST=${url.protocol}//… is not supported`,
+      'Forward the remote socket instead (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and set DOCKER_HOST=unix:///tmp/docker.sock, or use a docker context with tcp://.',
+    );
+  const Docker = loadDockerode();
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
   if (url.protocol === 'npipe:') return new Docker({ socketPath: `//./pipe/${url.pathname.replace(/^.*\/pipe\//, '')}` });
   const tls = env['DOCKER_TLS_VERIFY'] === '1';
