@@ -24,6 +24,7 @@ import { runtimeFor } from './session/runtime.js';
 import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
 import { Journal } from './state/journal.js';
 import { statePaths } from './state/paths.js';
+import { readReadyTimes, recordReadyTimes } from './state/ready-times.js';
 
 export interface StackOptions {
   /** The stack file (default stack.yaml in `cwd`). */
@@ -89,6 +90,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   // A supervised stack is joined: the up below then only confirms it (it restarts nothing healthy).
   const { lock } = await acquire(session, 'stack api up', 'up', { join: true, ...(options.signal ? { signal: options.signal } : {}) });
   let result: UpResult;
+  const expectedReadyMs = readReadyTimes(session.paths);
   try {
     result = await upEngine(
       { spec, runtime, clock: session.clock, emit },
@@ -98,8 +100,10 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
         ...(options.startSlots === undefined ? {} : { startSlots: options.startSlots }),
+        expectedReadyMs,
       },
     );
+    recordReadyTimes(session.paths, result.outcome, expectedReadyMs);
   } finally {
     await lock?.release();
   }

@@ -35,6 +35,11 @@ export interface UpOptions {
    * start, the one with the longest chain of dependents below it goes first (critical-path-first).
    */
   startSlots?: number;
+  /**
+   * Each service's start-to-ready time from an earlier `up` (state/ready-times): ranks by the time still to go
+   * below a service rather than by how many services wait on it. Unknown services count as the median.
+   */
+  expectedReadyMs?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -74,6 +79,14 @@ interface Track {
   running?: boolean;
 }
 
+/** Weight of a service for ranking: its known time to ready (at least 1 ms), the median of the known ones when unknown. */
+export function expectedWeight(known: Readonly<Record<string, number>>, selected: readonly string[]): (name: string) => number {
+  const times = selected.flatMap((n) => (known[n] === undefined ? [] : [known[n]!])).sort((a, b) => a - b);
+  if (times.length === 0) return () => 1;
+  const typical = times[Math.floor(times.length / 2)]!;
+  return (name) => Math.max(1, known[name] ?? typical);
+}
+
 export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResult> {
   const { spec, runtime, clock, emit } = deps;
   const probeRunner = deps.probeRunner ?? defaultProbeRunner;
@@ -100,7 +113,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
 
-  const rank = chainBelow(spec.services, selected);
+  const rank = chainBelow(spec.services, selected, expectedWeight(options.expectedReadyMs ?? {}, selected));
   const creation = createAll({ runtime, clock, emit }, startOrder(waves, rank), (n) => spec.services[n]!.composeService);
   const starts = new StartSlots(slots);
 

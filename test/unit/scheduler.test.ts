@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StackEvent } from '../../src/core/events.js';
-import { START_SLOTS, up, type UpOptions } from '../../src/engine/up.js';
+import { expectedWeight, START_SLOTS, up, type UpOptions } from '../../src/engine/up.js';
 import { startupGap } from '../../src/engine/gate.js';
 import { DependencyFailedError, GateFailedError, InterruptedError, StartFailedError, UsageError } from '../../src/core/errors.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -89,6 +89,27 @@ describe('scheduler', () => {
     // below it, so it takes the next free slot (FIFO would start it last, at 400 ms). Equal ranks go in arrival order.
     const order = runtime.calls.filter((c) => c.startsWith('start ')).join(' ');
     expect(order).toBe('start z@0 start z-child@100 start a@200 start b@300 start c@400 start z-grandchild@500');
+  });
+
+  it('with a history of ready times, ranks by the time still to go below a service, not by the count', async () => {
+    // By count, a (with a-child below it) goes before slow; by time, slow (2 s alone) goes first.
+    const services = { a: { readyAfterMs: 0 }, slow: { readyAfterMs: 0 } } as Record<string, MiniService & ServiceScript>;
+    services['a-child'] = { deps: ['a'], readyAfterMs: 0 };
+    const byCount = setup(services);
+    byCount.runtime.startDelayMs = 100;
+    await byCount.run({ startSlots: 1 });
+    expect(byCount.runtime.calls.find((c) => c.startsWith('create'))).toBe('create a,slow,a-child');
+    const byTime = setup(services);
+    byTime.runtime.startDelayMs = 100;
+    await byTime.run({ startSlots: 1, expectedReadyMs: { a: 100, 'a-child': 100, slow: 2_000 } });
+    expect(byTime.runtime.calls.find((c) => c.startsWith('create'))).toBe('create slow,a,a-child');
+    expect(byTime.startedAt('slow')).toBe(0);
+  });
+
+  it('expectedWeight: a known time (at least 1 ms), the median of the known ones for the rest, 1 with no history', () => {
+    const w = expectedWeight({ a: 100, b: 0, c: 900 }, ['a', 'b', 'c', 'new']);
+    expect(['a', 'b', 'c', 'new'].map(w)).toEqual([100, 1, 900, 100]);
+    expect(expectedWeight({}, ['a'])('a')).toBe(1);
   });
 
   it('refuses start slots that are not a whole number of at least 1 (they would start nothing)', async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import type { StackEvent } from '../../src/core/events.js';
 import { webhookNotifier } from '../../src/notify/webhook.js';
 import { summarizeHealing } from '../../src/state/heal-summary.js';
 import { Journal, type JournalRecord } from '../../src/state/journal.js';
+import { statePaths } from '../../src/state/paths.js';
+import { readReadyTimes, recordReadyTimes } from '../../src/state/ready-times.js';
 import { systemClock } from '../../src/core/clock.js';
 
 const rec = (e: Partial<StackEvent> & { type: StackEvent['type'] }, at: number): JournalRecord =>
@@ -107,5 +109,26 @@ describe('webhookNotifier', () => {
     await webhookNotifier({ url: 'http://127.0.0.1:1/', stack: 's', emit: (e) => events.push(e), clock: systemClock, retries: 1, minTimeoutMs: 1 })(note);
     expect(events).toMatchObject([{ type: 'notify-failed', event: 'breaker-open', service: 'db' }]);
     expect(JSON.stringify(events)).not.toContain('127.0.0.1:1'); // the URL may hold a token: never journaled
+  });
+});
+
+describe('ready times (the ranking history)', () => {
+  const paths = () => statePaths(mkdtempSync(join(tmpdir(), 'ready-')), 'p', {});
+  it('keeps the start-to-ready time of what an up started, not of what it found healthy, in a private file', () => {
+    const p = paths();
+    recordReadyTimes(p, { db: { state: 'healthy', readyMs: 1_500 }, cache: { state: 'healthy', readyMs: 3, unchanged: true }, job: { state: 'failed' } }, {});
+    expect(readReadyTimes(p)).toEqual({ db: 1_500 });
+    recordReadyTimes(p, { api: { state: 'healthy', readyMs: 400 } }, readReadyTimes(p));
+    expect(readReadyTimes(p)).toEqual({ db: 1_500, api: 400 });
+    expect(statSync(join(p.dir, 'ready-times.json')).mode & 0o777).toBe(0o600);
+  });
+  it('reads a missing or damaged history as empty, and drops values that are not times', () => {
+    const p = paths();
+    expect(readReadyTimes(p)).toEqual({});
+    mkdirSync(p.dir, { recursive: true });
+    writeFileSync(join(p.dir, 'ready-times.json'), '{"db": "slow", "api": -1, "web": 20'); // torn
+    expect(readReadyTimes(p)).toEqual({});
+    writeFileSync(join(p.dir, 'ready-times.json'), '{"db": "slow", "api": -1, "web": 20}');
+    expect(readReadyTimes(p)).toEqual({ web: 20 });
   });
 });

@@ -8,6 +8,7 @@ import type { Emit, Strategy } from '../../core/events.js';
 import { up, type UpResult } from '../../engine/up.js';
 import { PlainRenderer } from '../../report/plain-renderer.js';
 import { openSupervision, type Supervision } from '../../session/supervise.js';
+import { readReadyTimes, recordReadyTimes } from '../../state/ready-times.js';
 import { tryLock } from '../../state/lock.js';
 import type { GlobalOptions } from '../context.js';
 import { EXIT_LOCK_LOST } from '../exit-codes.js';
@@ -35,10 +36,12 @@ export async function superviseChild(services: string[], flags: { strategy: Stra
     let result: UpResult;
     try {
       supervision = await openSupervision(supervisionDeps(ctx, base, opts, io), attempt.lock, services);
+      const expectedReadyMs = readReadyTimes(ctx.paths);
       result = await up(
         { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit: tracking(supervision.emit) },
-        { services, strategy: flags.strategy, signal: controller.signal, ...waitTimeout(flags) },
+        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, ...waitTimeout(flags) },
       );
+      recordReadyTimes(ctx.paths, result.outcome, expectedReadyMs);
     } catch (err) {
       // Failures before the scheduler finished (a port taken, the engine unreachable…) still reach the waiting parent.
       if (!sawDone && err instanceof StackError) {

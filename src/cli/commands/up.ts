@@ -19,6 +19,7 @@ import { acquire, supervisorMarker } from '../../session/acquire.js';
 import type { Supervision, SupervisionDeps } from '../../session/supervise.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { ensurePrivateDir } from '../../state/private-files.js';
+import { readReadyTimes, recordReadyTimes } from '../../state/ready-times.js';
 import { describeOwner, liveOwner, type Owner } from '../../state/lock.js';
 import { profileOf, load, type GlobalOptions } from '../context.js';
 import { rendererFor } from '../wiring.js';
@@ -78,10 +79,12 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
     });
     let result: UpResult;
     try {
+      const expectedReadyMs = readReadyTimes(ctx.paths);
       result = await up(
         { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit },
-        { services, strategy: flags.strategy, signal: controller.signal, ...timing },
+        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, ...timing },
       );
+      recordReadyTimes(ctx.paths, result.outcome, expectedReadyMs);
       await renderer.close();
       if (renderer instanceof JsonRenderer) io.stdout.write(`${JSON.stringify(renderer.doc)}\n`);
     } catch (err) {
