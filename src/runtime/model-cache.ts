@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import jsyaml from 'js-yaml';
+import { createRequire } from 'node:module';
+import type JsYaml from 'js-yaml';
 import type { ComposeFlavor } from './compose-cli.js';
 import type { ComposeModel } from './container-spec.js';
 
@@ -41,11 +42,14 @@ const fileStamp = (f: string): string => {
   }
 };
 
+/** js-yaml, loaded when a cache key is first computed (by `up`), not by every command that builds a runtime. */
+const loadYaml = (text: string): unknown => (createRequire(import.meta.url)('js-yaml') as typeof JsYaml).load(text);
+
 /** Files a compose file points at: env_file and extends.file of each service, resolved from its own directory. */
 function referencedFiles(file: string, text: string): string[] {
   let doc: unknown;
   try {
-    doc = jsyaml.load(text);
+    doc = loadYaml(text);
   } catch {
     return [];
   }

@@ -6,7 +6,6 @@
  */
 import { hostname } from 'node:os';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
-import lockfile from 'proper-lockfile';
 import type { Clock } from '../core/clock.js';
 import type { StatePaths } from './paths.js';
 import { ensurePrivateDir, writePrivateFile } from './private-files.js';
@@ -65,6 +64,7 @@ export async function tryLock(paths: StatePaths, command: string, phase: OwnerPh
   ensurePrivateDir(paths.dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
+      const { default: lockfile } = await import('proper-lockfile'); // only commands that take the lock load it
       const release = await lockfile.lock(paths.dir, {
         lockfilePath: paths.lock,
         stale: 10_000,

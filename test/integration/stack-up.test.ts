@@ -48,6 +48,10 @@ describe('the six-service stack', () => {
     expect(doc.services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
     for (const s of doc.services) expect(s).toMatchObject({ state: 'healthy', readyMs: expect.any(Number) });
     expect(doc.services.some((s: { unchanged?: boolean }) => s.unchanged)).toBe(false);
+    // How each container was made: all six through the engine API (the local compose file uses nothing outside the whitelist).
+    expect(doc.created.map((c: { service: string; via: string; action: string }) => [c.service, c.via, c.action]).sort()).toEqual(
+      SERVICES.map((s) => [s, 'api', 'created']),
+    );
     // Recorded for the closing note of the issue: wall time and each service's own time to ready.
     console.log(
       `[measure] stack up from nothing: ${firstUp.ms} ms (engine ${doc.durationMs} ms); ready: ${doc.services.map((s: { name: string; readyMs: number }) => `${s.name} ${s.readyMs} ms`).join(', ')}`,
@@ -73,10 +77,12 @@ describe('the six-service stack', () => {
   it('up again changes nothing: no container is restarted', async () => {
     await running();
     const before = SERVICES.map((s) => startedAt(PROJECT, s));
-    const r = await stack(['up'], env);
+    const r = await stack(['up', '--debug'], env);
     expect(r.code).toBe(0);
     expect(r.stdout.match(/already running and healthy; not restarted/g)).toHaveLength(SERVICES.length);
     expect(r.stdout.match(/ starting\n/g)).toBeNull();
+    // --debug says how every container was made: here each one kept, as its definition did not change.
+    for (const s of SERVICES) expect(r.stdout).toMatch(new RegExp(`${s} +kept through the engine API\n`));
     expect(SERVICES.map((s) => startedAt(PROJECT, s))).toEqual(before);
   });
 
