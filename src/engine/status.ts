@@ -4,6 +4,7 @@ import type { ProbeResult } from '../probes/types.js';
 import type { ContainerState, Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
 import { defaultProbeRunner, probeContext, type ProbeRunner } from './gate.js';
+import { byName } from '../core/order.js';
 
 export type Health = 'healthy' | 'unhealthy' | 'no-probe' | 'unknown';
 
@@ -40,7 +41,7 @@ export async function status(deps: StatusDeps): Promise<StackStatus> {
   const containers = await runtime.inspectAll();
   const services = await Promise.all(
     Object.values(spec.services)
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => byName(a.name, b.name))
       .map(async (s): Promise<ServiceStatus> => {
         const info = containers.get(s.composeService);
         const base = {

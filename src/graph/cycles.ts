@@ -5,6 +5,7 @@
  */
 import type { GraphInput } from './dependency-graph.js';
 import { depths } from './plan.js';
+import { byName } from '../core/order.js';
 
 export function findCycles(services: Readonly<Record<string, GraphInput>>): string[][] {
   // Kahn's algorithm (linear) settles the usual case; only what is on or behind a cycle is looked at further.
@@ -20,7 +21,7 @@ export function findCycles(services: Readonly<Record<string, GraphInput>>): stri
       const members = new Set(component);
       return shortestCycle([...members].sort()[0]!, members, next);
     });
-  return cycles.sort((a, b) => a[0]!.localeCompare(b[0]!));
+  return cycles.sort((a, b) => byName(a[0]!, b[0]!));
 }
 
 /** Tarjan's strongly connected components, with an explicit stack instead of recursion. */

@@ -3,6 +3,7 @@
  * Wave k holds the services whose longest dependency chain has k edges, names sorted within a wave.
  */
 import { alg, buildGraph, type GraphInput } from './dependency-graph.js';
+import { byName } from '../core/order.js';
 
 export type Waves = string[][];
 
@@ -118,5 +119,5 @@ export function chainBelow(
 
 /** Start order: wave by wave, and within a wave the longest chain below first (then by name). */
 export function startOrder(waves: Waves, rank: ReadonlyMap<string, number>): string[] {
-  return waves.flatMap((w) => [...w].sort((a, b) => rank.get(b)! - rank.get(a)! || a.localeCompare(b)));
+  return waves.flatMap((w) => [...w].sort((a, b) => rank.get(b)! - rank.get(a)! || byName(a, b)));
 }

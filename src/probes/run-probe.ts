@@ -6,17 +6,32 @@ import type { Clock } from '../core/clock.js';
 import type { ProbeContext, ProbeRegistry, ProbeResult, ProbeSpec } from './types.js';
 
 // Each probe's client library (ioredis, pg, the Qdrant client, undici) is loaded the first time that probe
-// type runs, so commands that probe nothing, and stacks without that type, do not pay for it at start.
+// type runs, so commands that probe nothing, and stacks without that type, do not pay for it at start. The
+// module is kept once loaded: a supervisor runs thousands of probes a minute.
+const once = <M>(load: () => Promise<M>): (() => M | Promise<M>) => {
+  let loaded: M | undefined;
+  return () => loaded ?? load().then((m) => (loaded = m));
+};
+const tcp = once(() => import('./tcp-probe.js'));
+const http = once(() => import('./http-probe.js'));
+const redis = once(() => import('./redis-probe.js'));
+const postgres = once(() => import('./postgres-probe.js'));
+const qdrant = once(() => import('./qdrant-probe.js'));
+const prometheus = once(() => import('./prometheus-probe.js'));
+const grafana = once(() => import('./grafana-probe.js'));
+const exec = once(() => import('./exec-probe.js'));
+const docker = once(() => import('./docker-probe.js'));
+
 export const PROBES: ProbeRegistry = {
-  tcp: async (p, c) => (await import('./tcp-probe.js')).tcpProbe(p, c),
-  http: async (p, c) => (await import('./http-probe.js')).httpProbe(p, c),
-  redis: async (p, c) => (await import('./redis-probe.js')).redisProbe(p, c),
-  postgres: async (p, c) => (await import('./postgres-probe.js')).postgresProbe(p, c),
-  qdrant: async (p, c) => (await import('./qdrant-probe.js')).qdrantProbe(p, c),
-  prometheus: async (p, c) => (await import('./prometheus-probe.js')).prometheusProbe(p, c),
-  grafana: async (p, c) => (await import('./grafana-probe.js')).grafanaProbe(p, c),
-  exec: async (p, c) => (await import('./exec-probe.js')).execProbe(p, c),
-  docker: async (p, c) => (await import('./docker-probe.js')).dockerProbe(p, c),
+  tcp: async (p, c) => (await tcp()).tcpProbe(p, c),
+  http: async (p, c) => (await http()).httpProbe(p, c),
+  redis: async (p, c) => (await redis()).redisProbe(p, c),
+  postgres: async (p, c) => (await postgres()).postgresProbe(p, c),
+  qdrant: async (p, c) => (await qdrant()).qdrantProbe(p, c),
+  prometheus: async (p, c) => (await prometheus()).prometheusProbe(p, c),
+  grafana: async (p, c) => (await grafana()).grafanaProbe(p, c),
+  exec: async (p, c) => (await exec()).execProbe(p, c),
+  docker: async (p, c) => (await docker()).dockerProbe(p, c),
 };
 
 /** Why a finished attempt's signal is aborted: one shared reason, so ending an attempt builds no exception. */
