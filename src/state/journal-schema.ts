@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import type { StackEvent } from '../core/events.js';
 
+// Each process parses a stack.yaml once and a journal a few hundred times: compiling zod's parsers (its
+// default JIT, `new Function` per object schema) costs more than it saves there (~30 ms of every command).
+z.config({ jitless: true });
+
 const num = z.number().finite();
 const str = z.string();
 const probeResult = z.object({ ok: z.boolean(), latencyMs: num, error: str.optional(), detail: str.optional(), at: str });
