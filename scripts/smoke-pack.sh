@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODE=${1:-node}
+# In this checkout, what the README and the VS Code tasks run: `npx stack` (the build makes the bin executable).
+npx --no-install stack --version >/dev/null 2>&1 ||
+  { echo "npx stack does not run in this checkout: is dist/cli/main.js executable? (npm run build makes it so)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/stack-pack.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -1)
