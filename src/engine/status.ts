@@ -1,7 +1,7 @@
 /** `status`: each service's container state and one probe attempt, all services at once. */
 import type { StackSpec } from '../config/types.js';
 import type { ProbeResult } from '../probes/types.js';
-import type { ContainerState, Runtime } from '../runtime/types.js';
+import type { ContainerInfo, ContainerState, Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
 import { defaultProbeRunner, probeContext, type ProbeRunner } from './gate.js';
 import { byName } from '../core/order.js';
@@ -31,14 +31,20 @@ export interface StatusDeps {
   clock: Clock;
   probeRunner?: ProbeRunner;
   live?: LiveHealth;
+  /** The project's containers when the caller already knows them (the supervisor keeps them between events). */
+  containers?: () => Promise<Map<string, ContainerInfo>>;
 }
 
 /** One container list for the project, then one probe per running service, all at once (or the supervisor's word). */
 export async function status(deps: StatusDeps): Promise<StackStatus> {
   const { spec, runtime, clock } = deps;
   const probeRunner = deps.probeRunner ?? defaultProbeRunner;
-  await runtime.ping();
-  const containers = await runtime.inspectAll();
+  let containers: Map<string, ContainerInfo>;
+  if (deps.containers) containers = await deps.containers();
+  else {
+    await runtime.ping();
+    containers = await runtime.inspectAll();
+  }
   const services = await Promise.all(
     Object.values(spec.services)
       .sort((a, b) => byName(a.name, b.name))

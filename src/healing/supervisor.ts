@@ -16,7 +16,7 @@ import { restartDependents as restartDependentsOf, restartInOrder, restartServic
 import { dependentsOf } from '../graph/plan.js';
 import { status, type StackStatus } from '../engine/status.js';
 import type { HealNotification } from '../notify/notification.js';
-import type { RuntimeEvent } from '../runtime/types.js';
+import type { ContainerInfo, RuntimeEvent } from '../runtime/types.js';
 import type { ProbeResult } from '../probes/types.js';
 import { classifyEvent } from './classify-event.js';
 import { downDependency } from './dependents.js';
@@ -137,9 +137,21 @@ export class Supervisor {
     }));
   }
 
-  /** `status` with this supervisor's live health instead of new probes: one container list, no probing. */
+  /**
+   * `status` with this supervisor's live health instead of new probes. The project's containers are listed
+   * once and kept until the engine reports anything about them (or the event stream breaks), so a `status`
+   * in a quiet stack costs no engine call at all.
+   */
   status(): Promise<StackStatus> {
-    return status({ spec: this.deps.spec, runtime: this.deps.runtime, clock: this.deps.clock, live: (n) => this.live(n) });
+    return status({ spec: this.deps.spec, runtime: this.deps.runtime, clock: this.deps.clock, live: (n) => this.live(n), containers: () => this.containers() });
+  }
+
+  private known?: Promise<Map<string, ContainerInfo>>;
+  private containers(): Promise<Map<string, ContainerInfo>> {
+    if (!this.engineConnected) this.known = undefined;
+    this.known ??= this.deps.runtime.inspectAll();
+    this.known.catch(() => (this.known = undefined));
+    return this.known;
   }
 
   /** What it knows of a service right now, for `status`: healthy or not, and the probe result that says so. */
@@ -162,6 +174,7 @@ export class Supervisor {
   }
 
   private onEvent(e: RuntimeEvent): void {
+    this.known = undefined; // a container changed: list them again for the next status
     const name = this.byCompose.get(e.service);
     const w = name === undefined ? undefined : this.watched.get(name);
     if (!w) return;

@@ -45,7 +45,9 @@ export class FakeRuntime implements Runtime {
     for (const [name, s] of Object.entries(scripts)) if (s.running) this.startedAt.set(name, clock.now() - 3_600_000);
   }
 
+  pings = 0;
   async ping() {
+    this.pings++;
     if (this.pingError) throw this.pingError;
   }
   async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
@@ -81,7 +83,9 @@ export class FakeRuntime implements Runtime {
       ports: [],
     };
   }
+  inspectAllCalls = 0;
   async inspectAll(): Promise<Map<string, ContainerInfo>> {
+    this.inspectAllCalls++;
     const names = new Set([...this.created, ...this.startedAt.keys()]);
     const infos = await Promise.all([...names].map((n) => this.inspect(n)));
     return new Map(infos.flatMap((i) => (i ? [[i.service, i] as const] : [])));

@@ -63,6 +63,24 @@ describe('Supervisor', () => {
     expect(sup.snapshot()[0]).toMatchObject({ state: 'healthy', restarts: 1, breaker: 'closed', lastFailure: { reason: expect.stringMatching(/exited/) } });
   });
 
+  it('answers status from its live state: containers listed once while the engine reports nothing, again after an event', async () => {
+    const seen: { calls: number; health: string[] }[] = [];
+    await supervise({ db: { heal: heal() }, cache: { heal: heal() } }, 3_000, async (rt, clock, sup) => {
+      await clock.sleep(1_000); // a liveness round: probe results of its own
+      const pings = rt.pings;
+      const first = await sup.status();
+      await sup.status();
+      seen.push({ calls: rt.inspectAllCalls, health: first.services.map((x) => `${x.name} ${x.state} ${x.health} ${x.lastProbe?.ok}`) });
+      rt.crash('cache', 137, '9');
+      await clock.sleep(1); // the engine's event reaches the supervisor
+      const after = await sup.status();
+      seen.push({ calls: rt.inspectAllCalls, health: after.services.map((x) => `${x.name} ${x.state} ${x.health}`) });
+      expect(rt.pings).toBe(pings); // the supervisor's status does not ask the engine whether it is there
+    });
+    expect(seen[0]).toEqual({ calls: 1, health: ['cache running healthy true', 'db running healthy true'] });
+    expect(seen[1]).toEqual({ calls: 2, health: ['cache exited unhealthy', 'db running healthy'] });
+  });
+
   it('recreates a container removed by hand (counted as a restart, through the gate)', async () => {
     const { of, runtime, sup, events } = await supervise({ db: { heal: heal() } }, 5_000, (rt) => rt.remove('db'));
     expect(of('detected')).toMatchObject([{ service: 'db', trigger: 'exit', healed: true }]);
