@@ -1,6 +1,7 @@
 /**
- * `up`: plan, create everything with one compose call, then start each service the moment its own
- * dependencies meet their condition (eager) or the whole previous wave is healthy (waves), and gate each
+ * `up`: plan, create everything with one runtime call (each service may start as soon as its own container
+ * exists), then start each service the moment its own dependencies meet their condition (eager) or the whole
+ * previous wave is healthy (waves) — a few starts at a time, the longest chain below first — and gate each
  * one on its probe. Emits events; throws a typed error when the selected services are not all healthy.
  */
 import { setMaxListeners } from 'node:events';
