@@ -4,7 +4,6 @@
  * Taken only while the supervisor runs the same stack.yaml as this command loaded and watches every
  * service; otherwise undefined, and the caller probes by itself.
  */
-import { fileDigest } from '../config/read-file.js';
 import type { StackStatus } from '../engine/status.js';
 import { callSupervisor } from '../session/control-client.js';
 import type { Owner } from '../state/lock.js';
@@ -17,7 +16,7 @@ export async function liveStatus(ctx: StackContext, owner: Owner | undefined): P
   if (!token) return undefined;
   const res = await callSupervisor(owner.controlPort, token, { method: 'GET', path: '/status', timeoutMs: 2_000 }).catch(() => undefined);
   const body = res?.status === 200 ? (res.body as { specDigest?: string; status?: StackStatus }) : undefined;
-  if (!body?.status || body.specDigest !== fileDigest(ctx.spec.file)) return undefined;
+  if (!body?.status || body.specDigest !== ctx.spec.digest) return undefined;
   const names = new Set(body.status.services.map((s) => s.name));
   return Object.keys(ctx.spec.services).every((n) => names.has(n)) ? body.status : undefined;
 }

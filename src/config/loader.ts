@@ -17,7 +17,7 @@ import type { StackSpec } from './types.js';
 import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
 import { closest, knownKeys } from './known-keys.js';
 import { parseYaml } from './parse-yaml.js';
-import { MiB, readConfigFile } from './read-file.js';
+import { MiB, readConfigFile, textDigest } from './read-file.js';
 
 /** Far above any real stack file (20,000 services fit in under 1 MiB), far below what would hang a CLI. */
 export const STACK_FILE_LIMIT = 4 * MiB;
@@ -131,6 +131,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   ];
   const spec: StackSpec = {
     file: path,
+    digest: textDigest(text),
     dir,
     name: options.projectName || env['STACK_PROJECT_NAME'] || parsed.data.name,
     composeFiles,
@@ -241,6 +242,7 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
   }
   return {
     file: '',
+    digest: '',
     dir,
     name: String(doc.name ?? ''),
     composeFiles: [...files.map((f) => resolve(dir, f)), ...(options.extraComposeFiles ?? []).map((f) => resolve(cwd, f))],

@@ -41,10 +41,13 @@ export function readConfigFile(path: string, limit: number): ReadOutcome {
   }
 }
 
-/** The sha256 of a file's bytes, '' when it cannot be read: tells whether two processes loaded the same stack.yaml. */
+/** The sha256 of a text: tells whether two processes loaded the same stack.yaml (see StackSpec.digest). */
+export const textDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The digest of a file's text as loadStack would take it, '' when it cannot be read. */
 export function fileDigest(path: string): string {
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    return textDigest(readFileSync(path, 'utf8'));
   } catch {
     return '';
   }

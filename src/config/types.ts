@@ -52,6 +52,8 @@ export interface ServiceSpec {
 export interface StackSpec {
   /** Absolute path of stack.yaml. */
   file: string;
+  /** sha256 of the stack.yaml text this spec was loaded from: whether a supervisor runs the same file. */
+  digest: string;
   /** Directory of stack.yaml; compose paths are relative to it. */
   dir: string;
   name: string;

@@ -17,9 +17,16 @@ export interface Existing {
   image: string;
 }
 
+/** The project's own containers (not one-off `run` containers), of one compose service when given: one list call. */
+export function listProjectContainers(docker: Docker, project: string, service?: string): Promise<Docker.ContainerInfo[]> {
+  const label = [`${composeLabel('project')}=${project}`, `${composeLabel('oneoff')}=False`];
+  if (service !== undefined) label.push(`${composeLabel('service')}=${service}`);
+  return docker.listContainers({ all: true, filters: { label } });
+}
+
 /** The project's containers by compose service: one list call. */
 export async function existingContainers(docker: Docker, project: string): Promise<Map<string, Existing>> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`${composeLabel('project')}=${project}`, `${composeLabel('oneoff')}=False`] } });
+  const found = await listProjectContainers(docker, project);
   return new Map(
     found.map((c) => [c.Labels[composeLabel('service')] ?? '', { id: c.Id, hash: c.Labels[composeLabel('config-hash')] ?? '', image: c.ImageID }] as const),
   );

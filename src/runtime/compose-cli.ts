@@ -8,6 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as compose from 'docker-compose';
+import jsyaml from 'js-yaml';
 import { StartFailedError, UsageError } from '../core/errors.js';
 import type { ComposeFlavor, ComposeModel } from './container-spec.js';
 
@@ -113,7 +114,6 @@ export class ComposeCli {
   /** Image of each compose service that is not built by compose (`build:`), from compose's own resolved model. */
   async images(services: readonly string[]): Promise<Map<string, string>> {
     const { out } = await compose.execCompose('config', [], this.options());
-    const { default: jsyaml } = await import('js-yaml');
     const model = jsyaml.load(out) as { services?: Record<string, { image?: string; build?: unknown }> } | null;
     const images = new Map<string, string>();
     for (const [name, s] of Object.entries(model?.services ?? {})) if (services.includes(name) && s.image && !s.build) images.set(name, s.image);
@@ -124,7 +124,7 @@ export class ComposeCli {
   async model(): Promise<ComposeModel> {
     try {
       const { out } = await compose.execCompose('config', this.flavor === 'v2' ? ['--format', 'json'] : [], this.options());
-      return (this.flavor === 'v2' ? JSON.parse(out) : (await import('js-yaml')).default.load(out)) as ComposeModel;
+      return (this.flavor === 'v2' ? JSON.parse(out) : jsyaml.load(out)) as ComposeModel;
     } catch (err) {
       const text = String((err as { err?: string }).err ?? (err as Error).message ?? err).trim();
       throw new StartFailedError(`compose could not read the project: ${lastLines(text)}`, hintFor(text), [], err);

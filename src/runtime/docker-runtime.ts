@@ -11,7 +11,7 @@ import { hostFor } from './host.js';
 import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, whichOnPath, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createContainers, ensureResources, existingContainers } from './api-create.js';
+import { createContainers, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
 import {
   projectResources,
   servicePlan,
@@ -136,7 +136,6 @@ export class DockerRuntime implements Runtime {
     this.snapshot ??= (async () => {
       const cli = await this.composeCli();
       const path = this.env['PATH'] ?? '';
-      const composeEnv = { ...process.env, ...this.project.env };
       const key = cacheKey({
         flavor: cli.flavor,
         executables: executableStamps(
@@ -147,7 +146,7 @@ export class DockerRuntime implements Runtime {
         project: this.project.name,
         files: this.project.files,
         cwd: this.project.cwd,
-        env: composeEnv,
+        env: this.composeEnv(),
       });
       const cached = readSnapshot(this.options.modelStore, key);
       // compose v1 hashes each service's image id: a rebuilt or re-pulled image must miss.
@@ -159,6 +158,11 @@ export class DockerRuntime implements Runtime {
     })();
     this.snapshot.catch(() => (this.snapshot = undefined));
     return this.snapshot;
+  }
+
+  /** The environment compose runs with: ours, overlaid by the stack's (its env file). */
+  private composeEnv(): Env {
+    return { ...process.env, ...this.project.env };
   }
 
   /** Every image on the engine by tag: one list call per create. */
@@ -193,7 +197,7 @@ export class DockerRuntime implements Runtime {
       flavor: snap.flavor,
       version: snap.version,
       files: this.project.files,
-      env: { ...process.env, ...this.project.env },
+      env: this.composeEnv(),
     };
     const resources = projectResources(snap.model, identity);
     const viaApi: ContainerPlan[] = [];
@@ -274,11 +278,7 @@ export class DockerRuntime implements Runtime {
   }
 
   private async containerId(service: string): Promise<string | undefined> {
-    const found = await this.docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.compose.project=${this.project.name}`, `com.docker.compose.service=${service}`, 'com.docker.compose.oneoff=False'] },
-    });
-    return found[0]?.Id;
+    return (await listProjectContainers(this.docker, this.project.name, service))[0]?.Id;
   }
 
   async inspect(service: string): Promise<ContainerInfo | undefined> {
@@ -293,10 +293,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async inspectAll(): Promise<Map<string, ContainerInfo>> {
-    const found = await this.docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.compose.project=${this.project.name}`, 'com.docker.compose.oneoff=False'] },
-    });
+    const found = await listProjectContainers(this.docker, this.project.name);
     const infos = await Promise.all(
       found.map((c) =>
         this.docker

@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createRequire } from 'node:module';
-import type JsYaml from 'js-yaml';
+import { fileDigest, textDigest } from '../config/read-file.js';
+import { parseYaml } from '../config/parse-yaml.js';
 import type { ComposeFlavor } from './compose-cli.js';
 import type { ComposeModel } from './container-spec.js';
 
@@ -34,26 +34,14 @@ export interface KeyInputs {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-const fileStamp = (f: string): string => {
-  try {
-    return createHash('sha256').update(readFileSync(f)).digest('hex');
-  } catch {
-    return 'absent';
-  }
-};
-
-/** js-yaml, loaded when a cache key is first computed (by `up`), not by every command that builds a runtime. */
-const loadYaml = (text: string): unknown => (createRequire(import.meta.url)('js-yaml') as typeof JsYaml).load(text);
+const fileStamp = (f: string): string => fileDigest(f) || 'absent';
 
 /** Files a compose file points at: env_file and extends.file of each service, resolved from its own directory. */
 function referencedFiles(file: string, text: string): string[] {
-  let doc: unknown;
-  try {
-    doc = loadYaml(text);
-  } catch {
-    return [];
-  }
-  const services = (doc as { services?: Record<string, Record<string, unknown>> } | null)?.services ?? {};
+  // The parser stack.yaml and the compose files were read with (an alias bomb is refused there too).
+  const parsed = parseYaml(text);
+  if (!parsed.ok) return [];
+  const services = (parsed.data as { services?: Record<string, Record<string, unknown>> } | null)?.services ?? {};
   const out: string[] = [];
   for (const s of Object.values(services)) {
     if (!s || typeof s !== 'object') continue;
@@ -87,20 +75,14 @@ export function cacheKey(inputs: KeyInputs): string {
       add('file', `${f}:absent`);
       return;
     }
-    add('file', `${f}:${createHash('sha256').update(text).digest('hex')}`);
+    add('file', `${f}:${textDigest(text)}`);
     for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) variables.add(m[1]!);
     for (const r of referencedFiles(f, text)) addFile(r);
   };
   inputs.files.forEach(addFile);
   for (const dir of new Set([inputs.cwd, dirname(inputs.files[0] ?? inputs.cwd)])) add('env-file', `${dir}:${fileStamp(resolve(dir, '.env'))}`);
   for (const [k, v] of Object.entries(inputs.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (k.startsWith('COMPOSE_') || k === 'DOCKER_HOST' || variables.has(k))
-      add(
-        'var',
-        `${k}=${createHash('sha256')
-          .update(v ?? '\0unset')
-          .digest('hex')}`,
-      );
+    if (k.startsWith('COMPOSE_') || k === 'DOCKER_HOST' || variables.has(k)) add('var', `${k}=${textDigest(v ?? '\0unset')}`);
   }
   // Variables referenced but unset count too: setting one later must miss.
   for (const k of [...variables].sort()) if (!(k in inputs.env)) add('unset', k);

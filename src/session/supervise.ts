@@ -59,8 +59,8 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
     deps.emit(e);
   };
   let supervisor: Supervisor | undefined;
-  // The stack.yaml the supervisor runs: `status` takes the supervisor's word only while the file is unchanged.
-  let loadedDigest = fileDigest(deps.spec.file);
+  // The stack.yaml the supervisor runs: `status` takes the supervisor's word only for that very file.
+  let running = deps.spec;
   const listeners: Listener[] = [];
   const close = async () => {
     await Promise.all(listeners.map((l) => l.close()));
@@ -70,7 +70,7 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
     const target = (s: Supervisor): ControlTarget => ({
       snapshot: () => s.snapshot(),
       restart: (names, withDependents) => s.restart(names, withDependents),
-      status: async () => ({ specDigest: loadedDigest, status: await s.status() }),
+      status: async () => ({ specDigest: running.digest, status: await s.status() }),
     });
     listeners.push(await startControlServer({ token: () => token, target: () => supervisor && target(supervisor), metrics: () => metrics.registry.metrics() }));
     if (deps.metricsAddr)
@@ -108,9 +108,9 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
       const stop = new AbortController();
       const both = AbortSignal.any([signal, stop.signal]);
       const watching = watchFiles(deps, lock.owner.pid, both, {
-        changed: (spec, digest) => {
+        changed: (spec) => {
           supervisor?.reload(spec);
-          loadedDigest = digest;
+          running = spec;
         },
         stateGone: () => stop.abort(),
       });
@@ -129,11 +129,10 @@ async function watchFiles(
   deps: SupervisionDeps,
   ownPid: number,
   signal: AbortSignal,
-  on: { changed(spec: StackSpec, digest: string): void; stateGone(): void },
+  on: { changed(spec: StackSpec): void; stateGone(): void },
 ): Promise<void> {
   const { clock, paths, emit } = deps;
-  const hash = () => fileDigest(deps.spec.file);
-  let last = hash();
+  let last = deps.spec.digest; // the text it was started with, not a second read that could differ
   for (;;) {
     try {
       await clock.sleep(deps.watchMs ?? 2_000, signal);
@@ -149,11 +148,11 @@ async function watchFiles(
       on.stateGone();
       return;
     }
-    const now = hash();
+    const now = fileDigest(deps.spec.file);
     if (now === last || now === '') continue;
     last = now;
     try {
-      on.changed(deps.reload(), now);
+      on.changed(deps.reload());
     } catch (err) {
       const detail = err instanceof ConfigError ? `${err.problems.length} problem(s), first: ${err.problems[0]?.message}` : String(err);
       emit({ type: 'config', at: clock.now(), detail: `stack.yaml changed but is invalid (${detail}); keeping the previous policies` });
