@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateReport } from '../../src/runtime/types.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import type { ModelStore } from '../../src/runtime/model-cache.js';
-import { purge } from '../support/docker.js';
+import { containerOf, purge } from '../support/docker.js';
 
 const BY_COMPOSE = 'stack-test-keys-compose';
 const BY_STACK = 'stack-test-keys-stack';
@@ -68,10 +68,6 @@ const runtimeFor = (project: string, dir: string, store: ModelStore = memoryStor
 const compose = (project: string, dir: string, ...args: string[]) =>
   execFileSync('docker-compose', ['-p', project, '-f', join(dir, 'compose.yml'), ...args], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const inspect = (id: string) => JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0];
-const idOf = (project: string, service: string) =>
-  execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`], {
-    encoding: 'utf8',
-  }).trim();
 
 /** What compose decides about a container, with the project name taken out. */
 function comparable(project: string, id: string): Record<string, unknown> {
@@ -155,8 +151,8 @@ describe('the fast path creates what compose would', () => {
     const reports = await runtimeFor(BY_STACK, keysDir).create(KEYS_SERVICES);
     expect(reports.map((r) => [r.service, r.via, r.action]).sort()).toEqual(KEYS_SERVICES.map((s) => [s, 'api', 'created']).sort());
     for (const service of KEYS_SERVICES) {
-      const ours = comparable(BY_STACK, idOf(BY_STACK, service));
-      const theirs = comparable(BY_COMPOSE, idOf(BY_COMPOSE, service));
+      const ours = comparable(BY_STACK, containerOf(BY_STACK, service));
+      const theirs = comparable(BY_COMPOSE, containerOf(BY_COMPOSE, service));
       expect({ service, ...ours }).toEqual({ service, ...theirs });
     }
   });
@@ -167,13 +163,13 @@ describe('the fast path creates what compose would', () => {
     await runtime.start('two-networks');
     await runtime.start('plain');
     for (const service of ['two-networks', 'plain']) {
-      expect(networksOf(BY_STACK, idOf(BY_STACK, service))).toEqual(networksOf(BY_COMPOSE, idOf(BY_COMPOSE, service)));
+      expect(networksOf(BY_STACK, containerOf(BY_STACK, service))).toEqual(networksOf(BY_COMPOSE, containerOf(BY_COMPOSE, service)));
     }
-    expect(Object.keys(networksOf(BY_STACK, idOf(BY_STACK, 'two-networks'))).sort()).toEqual(['PROJECT_back', 'PROJECT_front']);
+    expect(Object.keys(networksOf(BY_STACK, containerOf(BY_STACK, 'two-networks'))).sort()).toEqual(['PROJECT_back', 'PROJECT_front']);
   });
 
   it('is seen by compose as its own: `ps` lists every service and `up --no-start` recreates nothing', () => {
-    const before = KEYS_SERVICES.map((s) => idOf(BY_STACK, s));
+    const before = KEYS_SERVICES.map((s) => containerOf(BY_STACK, s));
     const ps = compose(BY_STACK, keysDir, 'ps');
     for (const s of KEYS_SERVICES) expect(ps).toContain(`${BY_STACK}_${s}_1`);
     const out = execFileSync('docker-compose', ['-p', BY_STACK, '-f', join(keysDir, 'compose.yml'), 'up', '--no-start'], {
@@ -182,7 +178,7 @@ describe('the fast path creates what compose would', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     expect(out).not.toMatch(/Recreating/);
-    expect(KEYS_SERVICES.map((s) => idOf(BY_STACK, s))).toEqual(before);
+    expect(KEYS_SERVICES.map((s) => containerOf(BY_STACK, s))).toEqual(before);
   });
 });
 
@@ -208,13 +204,13 @@ describe('the model cache', () => {
     const file = join(dir, 'compose.yml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('command: sleep 1000', 'command: sleep 1001'));
     const before = composeCalls().length;
-    const plainId = idOf(CACHED, 'plain');
+    const plainId = containerOf(CACHED, 'plain');
     const reports = await runtimeFor(CACHED, dir, store).create(KEYS_SERVICES);
     expect(composeCalls().length).toBeGreaterThan(before);
     expect(actions(reports)).toMatchObject({ 'env-list': 'recreated', plain: 'kept', everything: 'kept' });
     expect(reports.find((r) => r.service === 'env-list')!.reason).toBe('changed: command');
-    expect(idOf(CACHED, 'plain')).toBe(plainId);
-    expect(inspect(idOf(CACHED, 'env-list')).Config.Cmd).toEqual(['sleep', '1001']);
+    expect(containerOf(CACHED, 'plain')).toBe(plainId);
+    expect(inspect(containerOf(CACHED, 'env-list')).Config.Cmd).toEqual(['sleep', '1001']);
   });
 
   it('misses when the env file or an interpolated variable changes', async () => {
@@ -224,7 +220,7 @@ describe('the model cache', () => {
     const afterEnvFile = await runtimeFor(CACHED, dir, store).create(KEYS_SERVICES);
     expect(composeCalls().length).toBeGreaterThan(before);
     expect(actions(afterEnvFile)['everything']).toBe('recreated');
-    expect(inspect(idOf(CACHED, 'everything')).Config.Env).toContain('MORE=1');
+    expect(inspect(containerOf(CACHED, 'everything')).Config.Env).toContain('MORE=1');
 
     before = composeCalls().length;
     const afterVariable = await runtimeFor(CACHED, dir, store, { KEYS_INTERPOLATED: 'changed' }).create(KEYS_SERVICES);
@@ -233,7 +229,7 @@ describe('the model cache', () => {
     // The variable is named, its value is not shown (environment values may be secrets).
     const why = afterVariable.find((r) => r.service === 'everything')!.reason!;
     expect(why).toBe('changed: environment (INTERPOLATED)');
-    expect(inspect(idOf(CACHED, 'everything')).Config.Env).toContain('INTERPOLATED=changed');
+    expect(inspect(containerOf(CACHED, 'everything')).Config.Env).toContain('INTERPOLATED=changed');
   });
 });
 
@@ -246,6 +242,6 @@ describe('what the fast path does not translate', () => {
     expect(by['built']).toMatchObject({ via: 'compose' });
     expect(by['built']!.reason).toMatch(/not on this engine/);
     expect(by['with-secret']).toMatchObject({ via: 'compose', reason: 'uses secrets' });
-    for (const s of ['built', 'with-secret', 'plain']) expect(idOf(FALLBACK, s)).not.toBe('');
+    for (const s of ['built', 'with-secret', 'plain']) expect(containerOf(FALLBACK, s)).not.toBe('');
   });
 });
