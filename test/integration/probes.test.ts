@@ -16,6 +16,7 @@ import type { ProbeSpec, StackSpec } from '../../src/config/types.js';
 import { systemClock } from '../../src/core/clock.js';
 import { probeContext } from '../../src/engine/gate.js';
 import { runProbe } from '../../src/probes/run-probe.js';
+import { SETTLE_MS } from '../../src/probes/tcp-probe.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { purge } from '../support/docker.js';
 
@@ -55,6 +56,7 @@ beforeAll(async () => {
       .withEnvironment({ STANDIN_DATABASE: 'failing' })
       .withWaitStrategy(Wait.forHttp('/api/health', 3000).forStatusCode(503)),
     service('box', 'local/stack-base:1').withCommand(['sleep', 'infinity']).withWaitStrategy(Wait.forListeningPorts()),
+    service('idle', 'local/stack-base:1', [9999]).withCommand(['sh', '-c', 'echo up; exec sleep infinity']).withWaitStrategy(Wait.forLogMessage('up')),
     service('checked', 'local/stack-base:1')
       .withCommand(['sleep', 'infinity'])
       .withHealthCheck({ test: ['CMD', 'true'], interval: 1_000, timeout: 1_000, retries: 3, startPeriod: 0 })
@@ -148,6 +150,57 @@ describe('exec, docker and tcp probes', () => {
   it('tcp: connects to the published port; an unpublished port is explained', async () => {
     expect((await attempt('redis', probe({ type: 'tcp', port: 6379 }))).ok).toBe(true);
     expect((await attempt('redis', probe({ type: 'tcp', port: 7777 }))).error).toMatch(/container port 7777 of redis is not published/);
+  });
+  it('tcp: a published port with nothing listening in the container fails, though the port proxy accepts the connection', async () => {
+    const { host, port } = await runtime.endpoint('idle', 9999);
+    const accepted = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port }, () => (s.destroy(), resolve(true))).once('error', () => resolve(false));
+    });
+    const r = await attempt('idle', probe({ type: 'tcp', port: 9999 }));
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/closed right after it was accepted: nothing listens behind the port/);
+    // What this guards against: on an engine with docker-proxy the bare connect succeeds (where the engine
+    // routes loopback without a proxy, the connect is refused and the probe fails with that instead).
+    if (!accepted) expect(r.error).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('tcp probe against local servers', () => {
+  const servers: net.Server[] = [];
+  const serve = async (onConnection: (s: net.Socket) => void) => {
+    const server = net.createServer((s) => (s.on('error', () => undefined), onConnection(s))); // the probe may reset
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  };
+  const sockets: net.Socket[] = [];
+  afterAll(() => {
+    sockets.forEach((s) => s.destroy());
+    servers.forEach((s) => s.close());
+  });
+  const tcp = (port: number) => runProbe(probe({ type: 'tcp', port, host: '127.0.0.1' }), probeContext(spec, spec.services['redis']!, runtime), systemClock);
+
+  it('passes on a silent listener that keeps the connection open, after the settle time', async () => {
+    const port = await serve((s) => sockets.push(s));
+    const r = await tcp(port);
+    expect(r).toMatchObject({ ok: true, detail: `connected to 127.0.0.1:${port}` });
+    expect(r.latencyMs).toBeGreaterThanOrEqual(SETTLE_MS - 5);
+  });
+  it('passes at once when the service speaks first', async () => {
+    const port = await serve((s) => (sockets.push(s), s.write('220 ready\r\n')));
+    const r = await tcp(port);
+    expect(r).toMatchObject({ ok: true, detail: `connected (the service spoke first) to 127.0.0.1:${port}` });
+    expect(r.latencyMs).toBeLessThan(SETTLE_MS);
+  });
+  it('fails when the peer closes the connection as soon as it accepts it', async () => {
+    const port = await serve((s) => s.end());
+    expect((await tcp(port)).error).toMatch(/closed right after it was accepted/);
+  });
+  it('fails on a refused connection', async () => {
+    const port = await serve(() => undefined);
+    servers.pop()!.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await tcp(port)).error).toMatch(/ECONNREFUSED/);
   });
 });
 
