@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { readComposeServices } from './compose-files.js';
@@ -16,7 +16,7 @@ import { stackFileSchema, type StackFile } from './schema.js';
 import type { StackSpec } from './types.js';
 import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
 import { closest, knownKeys } from './known-keys.js';
-import { parseYaml } from './parse-yaml.js';
+import { parseYaml, sourceDocument } from './parse-yaml.js';
 import { MiB, readConfigFile, textDigest } from './read-file.js';
 
 /** Far above any real stack file (20,000 services fit in under 1 MiB), far below what would hang a CLI. */
@@ -78,10 +78,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   // Positions come from a second, slower parse that keeps the source: only made when there is a problem to place.
   let source: { doc: Document; lines: LineCounter } | undefined;
   const located = () => {
-    if (!source) {
-      const lines = new LineCounter();
-      source = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }), lines };
-    }
+    source ??= sourceDocument(text);
     return source;
   };
   // Problems found outside the YAML walk (e.g. a missing compose file) get their position from their path.

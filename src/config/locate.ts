@@ -1,5 +1,6 @@
 /** Maps a key path back to file:line:col in the parsed YAML, so every problem can point at its source. */
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yamlLib } from './parse-yaml.js';
 
 export interface SourcePos {
   line: number;
@@ -11,6 +12,7 @@ export interface SourcePos {
  * the last key itself (for unknown keys, where the key is the mistake).
  */
 export function locate(doc: Document, lines: LineCounter, path: readonly PropertyKey[], atKey = false): SourcePos | undefined {
+  const { isMap, isScalar, isSeq } = yamlLib();
   let node: unknown = doc.contents;
   let pos = rangeStart(node, lines);
   for (const [i, key] of path.entries()) {

@@ -6,7 +6,22 @@
  * a document is refused.
  */
 import jsyaml from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
+
+const require = createRequire(import.meta.url);
+
+/** The `yaml` library (CommonJS), loaded the first time a problem needs placing: ~15 ms no valid file pays. */
+export function yamlLib(): typeof import('yaml') {
+  return require('yaml') as typeof import('yaml');
+}
+
+/** The document with its source positions, for placing problems. */
+export function sourceDocument(text: string): { doc: Document; lines: LineCounter } {
+  const { LineCounter, parseDocument } = yamlLib();
+  const lines = new LineCounter();
+  return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }), lines };
+}
 
 /** Nodes a document may expand to when its aliases are followed: far above any real stack or compose file. */
 export const MAX_EXPANDED_NODES = 2_000_000;
@@ -24,8 +39,7 @@ export function parseYaml(text: string): YamlParse {
   try {
     data = jsyaml.load(text);
   } catch (err) {
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    const { doc, lines } = sourceDocument(text);
     if (doc.errors.length > 0) {
       return {
         ok: false,

@@ -5,7 +5,7 @@
  */
 import type { ProbeSpec } from '../config/types.js';
 import type { ServiceSpec, StackSpec } from '../config/types.js';
-import { runProbe, type ContextWithoutSignal } from '../probes/run-probe.js';
+import { preloadProbes, runProbe, type ContextWithoutSignal } from '../probes/run-probe.js';
 import type { Endpoint, ProbeResult } from '../probes/types.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
@@ -14,6 +14,11 @@ import type { Emit, FailureReport } from '../core/events.js';
 export type ProbeRunner = (probe: ProbeSpec, ctx: ContextWithoutSignal, clock: Clock, signal?: AbortSignal) => Promise<ProbeResult>;
 
 export const defaultProbeRunner: ProbeRunner = (probe, ctx, clock, signal) => runProbe(probe, ctx, clock, signal);
+
+/** With the default runner, starts loading the probe clients these services need (see preloadProbes). */
+export function preloadRunner(runner: ProbeRunner, services: readonly ServiceSpec[]): void {
+  if (runner === defaultProbeRunner) preloadProbes(services.flatMap((s) => (s.probe ? [s.probe.type] : [])));
+}
 
 const HISTORY = 5;
 

@@ -3,7 +3,7 @@ import type { StackSpec } from '../config/types.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ContainerInfo, ContainerState, Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
-import { defaultProbeRunner, probeContext, type ProbeRunner } from './gate.js';
+import { defaultProbeRunner, preloadRunner, probeContext, type ProbeRunner } from './gate.js';
 import { byName } from '../core/order.js';
 
 export type Health = 'healthy' | 'unhealthy' | 'no-probe' | 'unknown';
@@ -42,6 +42,7 @@ export async function status(deps: StatusDeps): Promise<StackStatus> {
   let containers: Map<string, ContainerInfo>;
   if (deps.containers) containers = await deps.containers();
   else {
+    preloadRunner(probeRunner, Object.values(spec.services));
     await runtime.ping();
     containers = await runtime.inspectAll();
   }

@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from '../core/events.js';
 import { createAll } from './creation.js';
 import { StartSlots } from './start-slots.js';
-import { deadlineOf, defaultProbeRunner, failureReport, gate, probeContext, startupGap, type ProbeRunner } from './gate.js';
+import { deadlineOf, defaultProbeRunner, failureReport, gate, preloadRunner, probeContext, startupGap, type ProbeRunner } from './gate.js';
 import { upError } from './up-error.js';
 
 export interface UpDeps {
@@ -110,6 +110,10 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   const waves = planWaves(spec.services, selected);
   // Every service waits on this signal at once (gate sleeps, probes): its listeners scale with the stack.
   setMaxListeners(10 + 2 * selected.length, signal);
+  preloadRunner(
+    probeRunner,
+    selected.map((n) => spec.services[n]!),
+  );
   // The engine answers before anything is announced or written: an unreachable engine leaves no trace.
   await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });

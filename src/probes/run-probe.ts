@@ -3,6 +3,7 @@
  * ignores its abort signal still cannot outlive its timeout or the caller's signal.
  */
 import type { Clock } from '../core/clock.js';
+import type { ProbeType } from '../config/types.js';
 import type { ProbeContext, ProbeRegistry, ProbeResult, ProbeSpec } from './types.js';
 
 // Each probe's client library (ioredis, pg, the Qdrant client, undici) is loaded the first time that probe
@@ -21,6 +22,17 @@ const prometheus = once(() => import('./prometheus-probe.js'));
 const grafana = once(() => import('./grafana-probe.js'));
 const exec = once(() => import('./exec-probe.js'));
 const docker = once(() => import('./docker-probe.js'));
+
+const LOADERS: Record<ProbeType, () => unknown> = { tcp, http, redis, postgres, qdrant, prometheus, grafana, exec, docker };
+
+/**
+ * Starts loading the client libraries of these probe types without waiting: a command that talks to the
+ * engine first (`up`, `status`) lets the modules load while it waits for the engine's answers instead of
+ * after them. A failed load is reported by the probe that needs it, as without preloading.
+ */
+export function preloadProbes(types: Iterable<ProbeType>): void {
+  for (const t of new Set(types)) void Promise.resolve(LOADERS[t]()).catch(() => undefined);
+}
 
 export const PROBES: ProbeRegistry = {
   tcp: async (p, c) => (await tcp()).tcpProbe(p, c),

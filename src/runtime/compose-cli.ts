@@ -7,12 +7,20 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import * as compose from 'docker-compose';
+import type * as ComposeLib from 'docker-compose';
 import jsyaml from 'js-yaml';
 import { StartFailedError, UsageError } from '../core/errors.js';
 import type { ComposeFlavor, ComposeModel } from './container-spec.js';
 
 const run = promisify(execFile);
+
+/**
+ * The `docker-compose` package (and the `yaml` library it loads: ~25 ms) is loaded when compose first runs:
+ * a `status` answered by the supervisor, or an `up` whose model comes from the cache, never runs it.
+ */
+const compose = {
+  execCompose: async (...args: Parameters<typeof ComposeLib.execCompose>) => (await import('docker-compose')).execCompose(...args),
+};
 
 export type { ComposeFlavor };
 
@@ -87,7 +95,7 @@ export class ComposeCli {
     readonly flavor: ComposeFlavor,
   ) {}
 
-  private options(): compose.IDockerComposeOptions {
+  private options(): ComposeLib.IDockerComposeOptions {
     return {
       cwd: this.project.cwd,
       config: [...this.project.files],

@@ -9,6 +9,19 @@ export interface HealSummary {
   nextRetryAt: string | null;
 }
 
+/** The record types summarizeHealing folds: read only these (Journal.read(HEALING_RECORDS)). */
+export const HEALING_RECORDS: ReadonlySet<JournalRecord['type']> = new Set([
+  'removed',
+  'supervisor',
+  'restart',
+  'detected',
+  'restart-failed',
+  'failure',
+  'backoff',
+  'breaker',
+  'recovered',
+]);
+
 export function summarizeHealing(records: readonly JournalRecord[]): Record<string, HealSummary> {
   const out: Record<string, HealSummary> = {};
   const of = (service: string) => (out[service] ??= { restarts: 0, lastFailure: null, breaker: 'closed', nextRetryAt: null });

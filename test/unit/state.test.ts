@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/config/loader.js';
-import type { StackEvent } from '../../src/core/events.js';
+import type { FailureReport, StackEvent } from '../../src/core/events.js';
 import { webhookNotifier } from '../../src/notify/webhook.js';
-import { summarizeHealing } from '../../src/state/heal-summary.js';
+import { HEALING_RECORDS, summarizeHealing } from '../../src/state/heal-summary.js';
 import { Journal, type JournalRecord } from '../../src/state/journal.js';
 import { statePaths } from '../../src/state/paths.js';
 import { readReadyTimes, recordReadyTimes } from '../../src/state/ready-times.js';
@@ -62,6 +62,52 @@ describe('summarizeHealing', () => {
     const open = [...records, rec({ type: 'breaker', service: 'db', open: true, restartsInWindow: 5, reason: 'x' }, 9_500)];
     expect(summarizeHealing(open)['db']).toMatchObject({ breaker: 'open', nextRetryAt: null });
     expect(summarizeHealing([...open, rec({ type: 'removed', volumes: false }, 10_000)])).toEqual({});
+  });
+
+  it('reads only the healing records from the journal and folds them exactly as from the whole journal', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'journal-')), 'events.jsonl');
+    const journal = new Journal(file);
+    const report: FailureReport = {
+      service: 'db',
+      reason: 'not healthy within 5s',
+      kind: 'deadline',
+      elapsedMs: 5,
+      deadlineMs: 5,
+      probes: [],
+      logs: [],
+      notStarted: [],
+    };
+    // Each healing type changes the outcome here (removing any from HEALING_RECORDS fails this test).
+    const events: StackEvent[] = [
+      { type: 'plan', at: 1, strategy: 'eager', waves: [['db', 'api']], services: ['db', 'api'] },
+      { type: 'restart', at: 2, service: 'db', attempt: 1, why: 'heal' },
+      { type: 'removed', at: 3, volumes: false },
+      { type: 'failure', at: 4, report },
+      { type: 'service', at: 5, service: 'db', state: 'healthy' },
+      { type: 'backoff', at: 6, service: 'db', attempt: 1, delayMs: 1_000, nextAt: 7 },
+      { type: 'supervisor', at: 7, phase: 'stopped', pid: 1, services: ['db', 'api'] },
+      { type: 'detected', at: 8, service: 'api', trigger: 'exit', reason: 'exited with code 1', healed: true },
+      { type: 'restart', at: 9, service: 'api', attempt: 1, why: 'heal' },
+      { type: 'restart-failed', at: 10, service: 'api', reason: 'exited again' },
+      { type: 'backoff', at: 11, service: 'api', attempt: 2, delayMs: 2_000, nextAt: 13 },
+      { type: 'recovered', at: 12, service: 'api', downMs: 6, attempt: 2 },
+      { type: 'detected', at: 13, service: 'cache', trigger: 'exit', reason: 'killed (out of memory)', healed: true },
+      { type: 'backoff', at: 14, service: 'cache', attempt: 1, delayMs: 1_000, nextAt: 20 },
+      { type: 'breaker', at: 15, service: 'web', open: true, restartsInWindow: 5, reason: 'x' },
+    ];
+    events.forEach((e) => journal.append(e));
+    writeFileSync(file, '{"type":"service","at":"not a number"}\n', { flag: 'a' });
+    const whole = journal.read();
+    const healing = journal.read(HEALING_RECORDS);
+    expect(healing.records.length).toBeLessThan(whole.records.length);
+    expect(healing.records.every((r) => HEALING_RECORDS.has(r.type))).toBe(true);
+    expect(summarizeHealing(healing.records)).toEqual(summarizeHealing(whole.records));
+    const summary = summarizeHealing(healing.records);
+    expect(summary['db']).toEqual({ restarts: 0, lastFailure: { reason: report.reason, at: new Date(4).toISOString() }, breaker: 'closed', nextRetryAt: null });
+    expect(summary['api']).toMatchObject({ restarts: 1, lastFailure: { reason: 'exited again' }, nextRetryAt: null });
+    expect(summary['cache']).toMatchObject({ lastFailure: { reason: 'killed (out of memory)' }, nextRetryAt: new Date(20).toISOString() });
+    expect(summary['web']).toMatchObject({ breaker: 'open' });
+    expect([whole.malformed, healing.malformed]).toEqual([1, 0]); // a damaged record of a type the reader skips is not its problem
   });
 });
 

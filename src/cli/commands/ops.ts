@@ -11,7 +11,7 @@ import { callSupervisor } from '../../session/control-client.js';
 import { journalLine, recordService } from '../../report/journal-lines.js';
 import { malformedText, statusTable, supervisorText } from '../../report/status-table.js';
 import { acquire, stopSupervisors } from '../../session/acquire.js';
-import { summarizeHealing, type HealSummary } from '../../state/heal-summary.js';
+import { HEALING_RECORDS, summarizeHealing, type HealSummary } from '../../state/heal-summary.js';
 import type { JournalRecord } from '../../state/journal.js';
 import { describeOwner, liveOwner } from '../../state/lock.js';
 import { readToken } from '../../state/token.js';
@@ -106,7 +106,7 @@ export async function statusCommand(opts: GlobalOptions, io: CliIo): Promise<boo
   const supervisor = owner?.phase === 'supervising' ? { pid: owner.pid, since: owner.since, command: owner.command, metrics: owner.metrics ?? null } : null;
   const live = await liveStatus(ctx, owner);
   const now = live ?? (await status({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock }));
-  const journal = ctx.journal.read();
+  const journal = ctx.journal.read(HEALING_RECORDS);
   const healing = summarizeHealing(journal.records);
   const services = now.services.map((s) => {
     const heal = healing[s.name] ?? NO_HEALING;
