@@ -7,8 +7,9 @@
  * container; this probe answers it from the host: the connection must survive SETTLE_MS, or the service
  * must speak first (a banner), to count.
  *
- * The connection is then closed with a reset (SO_LINGER 0), as kubelet's probes do since Kubernetes 1.28:
- * a liveness probe every second per service would otherwise leave a socket in TIME_WAIT for each attempt.
+ * The connection is then closed with a reset (SO_LINGER 0, as easeprobe does; kubelet sets SO_LINGER on its
+ * probe connections for the same reason, kubernetes/kubernetes#115143): a liveness probe every second per
+ * service would otherwise leave a socket in TIME_WAIT for a minute after each attempt (~3,000 with 50 services).
  */
 import net from 'node:net';
 import type { ProbeFn } from './types.js';
