@@ -12,4 +12,18 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'scripts/**', 'bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
+  // Plain Node programs: the project's host processes and the test fixtures' ones.
+  {
+    files: ['host/**', 'test/fixtures/**/*.cjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'require', 'module', '__filename', '__dirname'].map((g) => [
+          g,
+          'readonly',
+        ]),
+      ),
+    },
+    rules: { 'no-console': 'off' },
+  },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

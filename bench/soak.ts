@@ -51,8 +51,9 @@ export interface ValidateScaling {
   ratio: number;
 }
 
-export async function soak(cli: string, env: Record<string, string>, seconds: number, log: (s: string) => void): Promise<SoakResult> {
-  const up = await timed('node', [cli, 'up', '--detach'], env, 5 * 60_000);
+/** `stack`: the CLI and its leading arguments (the stack file). */
+export async function soak(stack: string[], env: Record<string, string>, seconds: number, log: (s: string) => void): Promise<SoakResult> {
+  const up = await timed('node', [...stack, 'up', '--detach'], env, 5 * 60_000);
   if (up.code !== 0) throw new Error(`soak: up --detach exited ${up.code}: ${up.stderr.slice(-400)}`);
   const paths = statePaths('', '', env);
   const pid = readOwner(paths)!.pid;
@@ -65,7 +66,7 @@ export async function soak(cli: string, env: Record<string, string>, seconds: nu
       samples.push({ t, rssMiB: rssMiB(pid), fds: readdirSync(`/proc/${pid}/fd`).length, journalBytes: statSync(paths.journal).size });
     }
   } finally {
-    await timed('node', [cli, 'down', '-t', '1'], env, 2 * 60_000);
+    await timed('node', [...stack, 'down', '-t', '1'], env, 2 * 60_000);
   }
   const floor = { bareMiB: await nodeFloorMiB([], false), librariesMiB: await nodeFloorMiB(SUPERVISOR_LIBRARIES, true) };
   log(`soak: RSS floor: bare Node ${floor.bareMiB.toFixed(0)} MiB, with the supervisor's libraries ${floor.librariesMiB.toFixed(0)} MiB`);

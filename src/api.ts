@@ -19,7 +19,7 @@ import type { StackEvent, Strategy } from './core/events.js';
 import { down as downEngine } from './engine/down.js';
 import { status as statusEngine, type StackStatus } from './engine/status.js';
 import { up as upEngine, type UpResult } from './engine/up.js';
-import type { DockerRuntime } from './runtime/docker-runtime.js';
+import type { Runtime } from './runtime/types.js';
 import { runtimeFor } from './session/runtime.js';
 import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
 import { Journal } from './state/journal.js';
@@ -47,6 +47,8 @@ export interface UpOptions extends StackOptions {
   waitTimeoutMs?: number;
   /** Container starts in flight at once (default 4); the longest chain of dependents below goes first. */
   startSlots?: number;
+  /** Run jobs (kind: job) again even when they completed with their current definition. */
+  rerunJobs?: boolean;
   signal?: AbortSignal;
   /** Put passwords and API keys into `env` (left out otherwise). */
   showSecrets?: boolean;
@@ -100,6 +102,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
         ...(options.startSlots === undefined ? {} : { startSlots: options.startSlots }),
+        ...(options.rerunJobs ? { rerunJobs: true } : {}),
         expectedReadyMs,
       },
     );
@@ -130,7 +133,7 @@ export async function down(options: StackOptions & { volumes?: boolean } = {}): 
   await downStack(spec, runtime, session, emit, options.volumes ?? false);
 }
 
-async function downStack(spec: StackSpec, runtime: DockerRuntime, session: SessionDeps, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
+async function downStack(spec: StackSpec, runtime: Runtime, session: SessionDeps, emit: (e: StackEvent) => void, volumes: boolean): Promise<void> {
   await runtime.ping();
   // A supervisor would heal what we stop: it is stopped first, as `stack down` does.
   await stopSupervisors(session);

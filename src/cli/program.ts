@@ -115,6 +115,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--watch', 'then supervise in the foreground: heal crashed or unhealthy services until Ctrl-C')
     .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
     .option('--wait-timeout <duration>', 'fail unless everything is healthy this long after up began (seconds or 90s, 2m)')
+    .option('--rerun-jobs', 'run jobs (kind: job) again, even those that completed with their current definition')
     .action(async (services: string[], o: UpFlags, cmd: Command) => (await import('./commands/up.js')).upCommand(services, o, globals(cmd), io));
 
   program
@@ -136,8 +137,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description('internal: the background supervisor behind `up --detach`')
     .addOption(new Option('--strategy <strategy>').choices(['eager', 'waves']).default('eager'))
     .option('--wait-timeout <duration>')
+    .option('--rerun-jobs')
     .option('--supervisor-of <state-dir>', "marks the process as that stack's supervisor, for `stack down`")
-    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string }, cmd: Command) =>
+    .action(async (services: string[], o: { strategy: Strategy; waitTimeout?: string; rerunJobs?: boolean }, cmd: Command) =>
       setExit(await (await import('./commands/supervise.js')).superviseChild(services, o, globals(cmd), io)),
     );
 

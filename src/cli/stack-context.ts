@@ -3,7 +3,7 @@ import type { LoadedStack } from '../config/loader.js';
 import type { StackSpec } from '../config/types.js';
 import type { Emit } from '../core/events.js';
 import type { Renderer } from '../report/renderer.js';
-import type { DockerRuntime } from '../runtime/docker-runtime.js';
+import type { Runtime } from '../runtime/types.js';
 import { Journal } from '../state/journal.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
 import type { SessionDeps } from '../session/acquire.js';
@@ -14,7 +14,7 @@ import type { CliIo } from './io.js';
 export interface StackContext {
   loaded: LoadedStack;
   spec: StackSpec;
-  runtime: DockerRuntime;
+  runtime: Runtime;
   paths: StatePaths;
   journal: Journal;
   session: SessionDeps;

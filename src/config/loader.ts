@@ -17,6 +17,7 @@ import type { StackSpec } from './types.js';
 import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
 import { closest, knownKeys } from './known-keys.js';
 import { parseYaml, sourceDocument } from './parse-yaml.js';
+import { processProblems } from './process-checks.js';
 import { MiB, readConfigFile, textDigest } from './read-file.js';
 
 /** Far above any real stack file (20,000 services fit in under 1 MiB), far below what would hang a CLI. */
@@ -54,9 +55,12 @@ export const STACK_SETTINGS = [
   'DOCKER_HOST',
 ] as const;
 
-/** Secrets a probe names (`*_env`) that are not set: a warning for `validate`, an error for `up`. */
+/**
+ * Secrets a probe names (`*_env`) and variables a host process's env uses (`services.X.env.KEY`) that are
+ * not set: a warning for `validate`, an error for `up`.
+ */
 export function missingSecrets(warnings: readonly ConfigProblem[]): ConfigProblem[] {
-  return warnings.filter((w) => w.path.endsWith('_env'));
+  return warnings.filter((w) => w.path.endsWith('_env') || /^services\..+\.env\.[A-Za-z_][A-Za-z0-9_]*$/.test(w.path));
 }
 
 const SECRET_KEY = /pass(word)?|secret|token|api_?key/i;
@@ -134,7 +138,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
     composeFiles,
     envFiles: envFiles.found,
     env,
-    services: normalizeServices(parsed.data),
+    services: normalizeServices(parsed.data, dir),
     profiles: parsed.data.profiles ?? {},
     ...(parsed.data.supervisor?.metrics ? { metricsAddr: parsed.data.supervisor.metrics } : {}),
     notify: {
@@ -144,7 +148,10 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   };
 
   const compose = readComposeServices(composeFiles, shown, cwd);
-  const { errors, warnings } = runValidators({ spec, composeServices: compose.services, problem: (p, m) => at(p, m) });
+  const validated = runValidators({ spec, composeServices: compose.services, problem: (p, m) => at(p, m) });
+  const processes = processProblems(spec, (p, m) => at(p, m));
+  const errors = [...validated.errors, ...processes.errors];
+  const warnings = [...validated.warnings, ...processes.warnings];
   const missingEnvFiles = envFiles.missing.map((f) => at(['env_file'], `env file ${relative(cwd, f)} does not exist`));
   const problems = [...compose.problems, ...missingEnvFiles, ...envProblems, ...errors];
   if (problems.length > 0) throw new ConfigError(sortProblems(placed(problems)), warnings);
@@ -223,11 +230,13 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
   const files = Array.isArray(doc.compose?.files) ? doc.compose.files.filter((f): f is string => typeof f === 'string') : [];
   const services: StackSpec['services'] = {};
   for (const [name, value] of Object.entries(doc.services)) {
-    const s = (value ?? {}) as { depends_on?: unknown; compose_service?: unknown };
+    const s = (value ?? {}) as { depends_on?: unknown; compose_service?: unknown; command?: unknown };
     const deps = Array.isArray(s.depends_on) ? s.depends_on : [];
     services[name] = {
       name,
       composeService: typeof s.compose_service === 'string' ? s.compose_service : name,
+      kind: s.command === undefined ? 'container' : 'process',
+      job: false,
       dependsOn: deps
         .map((d) => (typeof d === 'string' ? d : (d as { service?: unknown } | null)?.service))
         .filter((d): d is string => typeof d === 'string')

@@ -1,6 +1,7 @@
 /** Applies defaults to a schema-valid stack file and returns the typed StackSpec (pure). */
 import { parseDuration } from './duration.js';
 import type { RawHeal, RawProbe, StackFile } from './schema.js';
+import { resolve } from 'node:path';
 import type { Condition, DependencySpec, HealPolicy, ProbeSpec, ProbeTiming, ServiceSpec } from './types.js';
 
 export const DEFAULTS = {
@@ -36,12 +37,13 @@ function probe(raw: RawProbe, base: ProbeTiming): ProbeSpec {
   return { ...rest, timing: timing({ interval, timeout, success_threshold, failure_threshold }, base) } as ProbeSpec;
 }
 
-export function normalizeServices(file: StackFile): Record<string, ServiceSpec> {
+/** `dir`: the directory of stack.yaml, which process paths are relative to. */
+export function normalizeServices(file: StackFile, dir: string): Record<string, ServiceSpec> {
   const baseTiming = timing(file.defaults?.probe ?? {}, DEFAULTS.timing);
   const baseStartup = ms(file.defaults?.startup_timeout, DEFAULTS.startupTimeoutMs);
   const hasProbe = (name: string) => file.services[name]?.probe !== undefined;
-  // A dependency waits for `healthy` when the target has a probe to prove it, else for `started`.
-  const defaultCondition = (name: string): Condition => (hasProbe(name) ? 'healthy' : 'started');
+  // A dependency waits for a job to complete; for `healthy` when the target has a probe to prove it, else for `started`.
+  const defaultCondition = (name: string): Condition => (file.services[name]?.kind === 'job' ? 'completed' : hasProbe(name) ? 'healthy' : 'started');
 
   const services: Record<string, ServiceSpec> = {};
   for (const [name, raw] of Object.entries(file.services)) {
@@ -49,13 +51,27 @@ export function normalizeServices(file: StackFile): Record<string, ServiceSpec> 
       typeof d === 'string' ? { service: d, condition: defaultCondition(d) } : { service: d.service, condition: d.condition ?? defaultCondition(d.service) },
     );
     const probeSpec = raw.probe ? probe(raw.probe, baseTiming) : undefined;
+    const job = raw.kind === 'job';
     services[name] = {
       name,
-      composeService: raw.compose_service ?? name,
+      composeService: raw.command === undefined ? (raw.compose_service ?? name) : name,
+      kind: raw.command === undefined ? 'container' : 'process',
+      job,
+      ...(raw.command === undefined
+        ? {}
+        : {
+            process: {
+              command: raw.command,
+              cwd: resolve(dir, raw.cwd ?? '.'),
+              env: raw.env ?? {},
+              envFiles: (raw.env_file === undefined ? [] : Array.isArray(raw.env_file) ? raw.env_file : [raw.env_file]).map((f) => resolve(dir, f)),
+              ports: raw.ports ?? [],
+            },
+          }),
       dependsOn,
       ...(probeSpec ? { probe: probeSpec } : {}),
       startupTimeoutMs: ms(raw.startup_timeout, baseStartup),
-      heal: raw.heal === false ? null : heal(file.defaults?.heal, raw.heal, probeSpec?.timing ?? baseTiming),
+      heal: raw.heal === false || job ? null : heal(file.defaults?.heal, raw.heal, probeSpec?.timing ?? baseTiming),
       exports: raw.exports ?? {},
     };
   }

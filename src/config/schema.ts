@@ -29,7 +29,12 @@ const duration = (minMs: number, why: string) =>
 
 const probeEvery = () => duration(100, 'a probe every few ms floods the service and the journal');
 
-const port = z.number().int().min(1).max(65535).describe('The container port; the host port is resolved from the running container.');
+const port = z
+  .number()
+  .int()
+  .min(1)
+  .max(65535)
+  .describe('The container port (the host port is resolved from the running container); for a host process, the port it listens on.');
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable' })
@@ -93,6 +98,25 @@ const execProbe = z.strictObject({
   command: z.union([z.string().min(1), z.array(z.string()).min(1)]).describe('Run in the container; exit 0 means ready. A string runs through sh -c.'),
   ...probeTimingShape,
 });
+const logProbe = z.strictObject({
+  type: z.literal('log'),
+  pattern: z
+    .string()
+    .min(1)
+    .refine(
+      (p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'is not a valid regular expression (JavaScript syntax)' },
+    )
+    .describe('Ready once a line the current run wrote (stdout or stderr) matches this regular expression, e.g. "listening on".'),
+  ...probeTimingShape,
+});
 const dockerProbe = z.strictObject({ type: z.literal('docker'), ...probeTimingShape }).describe("The container's own HEALTHCHECK status.");
 
 export const probeSchema = z.discriminatedUnion('type', [
@@ -105,6 +129,7 @@ export const probeSchema = z.discriminatedUnion('type', [
   grafanaProbe,
   execProbe,
   dockerProbe,
+  logProbe,
 ]);
 
 export const CONDITIONS = ['healthy', 'started', 'completed'] as const;
@@ -146,23 +171,63 @@ export const healSchema = z
   })
   .describe('Auto-healing policy of the supervisor (`stack up --watch` / `--detach`).');
 
-export const serviceSchema = z.strictObject({
-  description: z.string().optional(),
-  compose_service: z.string().optional().describe('The service name in the compose files (default: the key).'),
-  depends_on: z.array(dependency).optional(),
-  probe: probeSchema.optional(),
-  startup_timeout: duration(1_000, '').optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
-  heal: z
-    .union([healSchema, z.literal(false)])
-    .optional()
-    .describe('Overrides defaults.heal for this service; false: never heal it.'),
-  exports: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), z.string())
-    .optional()
-    .describe(
-      'Connection settings `stack env` prints, as templates: ${host}, ${port} (the probe port, published), ${port:8080}. Default by probe type (REDIS_URL, DATABASE_URL, QDRANT_URL, …).',
-    ),
-});
+const envFiles = z.union([z.string(), z.array(z.string())]);
+
+export const SERVICE_KINDS = ['service', 'job'] as const;
+
+export const serviceSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    compose_service: z.string().optional().describe('The service name in the compose files (default: the key).'),
+    command: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe(
+        'Run this on the host instead of a compose container: a string through the platform shell (sh -c; cmd /d /s /c on Windows), a list as the program and its arguments.',
+      ),
+    cwd: z.string().optional().describe('Working directory of the host process, relative to stack.yaml (default: its directory).'),
+    env: z
+      .record(envName, z.string())
+      .optional()
+      .describe("Environment of the host process, over stack's own environment and env files; values may use ${VAR} and ${VAR:-default}."),
+    env_file: envFiles.optional().describe('Env files of the host process (relative to stack.yaml), under its env.'),
+    ports: z.array(port).optional().describe('Ports the host process listens on (on the host).'),
+    kind: z
+      .enum(SERVICE_KINDS)
+      .optional()
+      .describe('job: runs to completion; dependents wait for exit 0 and it is not run again until its definition changes (default: service).'),
+    depends_on: z.array(dependency).optional(),
+    probe: probeSchema.optional(),
+    startup_timeout: duration(1_000, '').optional().describe('Deadline from start to healthy (default from defaults.startup_timeout, else 60s).'),
+    heal: z
+      .union([healSchema, z.literal(false)])
+      .optional()
+      .describe('Overrides defaults.heal for this service; false: never heal it.'),
+    exports: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), z.string())
+      .optional()
+      .describe(
+        'Connection settings `stack env` prints, as templates: ${host}, ${port} (the probe port, published), ${port:8080}. Default by probe type (REDIS_URL, DATABASE_URL, QDRANT_URL, …).',
+      ),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
+    if (s.command !== undefined && s.compose_service !== undefined)
+      issue('compose_service', 'a host process (command:) is not a compose service; remove one of command and compose_service');
+    if (s.command === undefined)
+      for (const key of ['cwd', 'env', 'env_file', 'ports'] as const)
+        if (s[key] !== undefined) issue(key, `is only for a host process; add command: to run one, or set it in the compose file for a container`);
+    if (s.command !== undefined && s.probe?.type === 'docker')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['probe', 'type'],
+        message: 'a host process has no HEALTHCHECK to follow; use another probe type (tcp, http, log, exec…)',
+      });
+    if (s.kind === 'job') {
+      if (s.probe !== undefined) issue('probe', 'a job has no probe: it is done when it exits 0; remove the probe (or make it a service)');
+      if (s.heal !== undefined && s.heal !== false) issue('heal', 'a job is not healed or probed for liveness: it runs to completion; remove heal');
+    }
+  });
 
 export const stackFileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -171,10 +236,7 @@ export const stackFileSchema = z.strictObject({
   compose: z.strictObject({
     files: z.array(z.string()).min(1).describe('Compose files, relative to stack.yaml.'),
   }),
-  env_file: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
+  env_file: envFiles.optional().describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
   defaults: z
     .strictObject({
       startup_timeout: duration(1_000, '').optional(),

@@ -37,9 +37,31 @@ export interface HealPolicy {
   liveness: Pick<ProbeTiming, 'intervalMs' | 'timeoutMs' | 'failureThreshold'>;
 }
 
+/** A service that runs on the host (`command:` in stack.yaml) instead of in a compose container. */
+export interface ProcessSpec {
+  /** A string runs through the platform shell; a list runs as the program and its arguments. */
+  command: string | string[];
+  /** Absolute. */
+  cwd: string;
+  /**
+   * The process's own variables as written (`${VAR}`, `${VAR:-default}` unresolved): resolved against the
+   * stack's environment only when the process starts, so a secret never sits in the spec.
+   */
+  env: Record<string, string>;
+  /** Absolute env file paths, read when the process starts (under `env`, over the stack's environment). */
+  envFiles: string[];
+  ports: number[];
+}
+
 export interface ServiceSpec {
   name: string;
+  /** The compose service it runs as; for a host process, its own name (the key the runtime knows it by). */
   composeService: string;
+  /** `process`: runs on the host (see ProcessSpec). */
+  kind: 'container' | 'process';
+  /** Runs to completion: dependents wait for exit 0; not run again while its definition is unchanged. */
+  job: boolean;
+  process?: ProcessSpec;
   dependsOn: DependencySpec[];
   probe?: ProbeSpec;
   startupTimeoutMs: number;

@@ -50,7 +50,7 @@ export const noCycles: Validator = (ctx) => ({
 
 export const composeServicesExist: Validator = (ctx) => ({
   errors: Object.values(ctx.spec.services)
-    .filter((s) => !ctx.composeServices.has(s.composeService))
+    .filter((s) => s.kind === 'container' && !ctx.composeServices.has(s.composeService))
     .map((s) =>
       ctx.problem(
         ['services', s.name, ...(s.composeService === s.name ? [] : ['compose_service'])],

@@ -26,7 +26,7 @@ export type Strategy = 'eager' | 'waves';
 /** What creating did to one service: which path made it, and whether it was created, kept or recreated. */
 export interface CreateReport {
   service: string;
-  via: 'api' | 'compose';
+  via: 'api' | 'compose' | 'process';
   action: 'created' | 'kept' | 'recreated';
   /** Why compose made it (what the fast path does not translate), or why it was recreated. */
   reason?: string;
@@ -52,6 +52,8 @@ export interface FailureReport {
   /** The last probe attempts, oldest first. */
   probes: ProbeResult[];
   container?: { state: ContainerState | 'absent'; exitCode: number; oomKilled: boolean; restartCount: number };
+  /** `process` for a host process (its `container` fields describe the process; exit code -1: unknown). */
+  runsAs?: 'process';
   logs: string[];
   /** Selected services that were not started because of this failure. */
   notStarted: string[];

@@ -54,6 +54,7 @@ export function probeContext(spec: StackSpec, service: ServiceSpec, runtime: Run
     },
     exec: (command, signal) => runtime.exec(service.composeService, command, signal),
     healthStatus: async () => (await runtime.inspect(service.composeService))?.health,
+    output: () => runtime.output(service.composeService),
   };
 }
 
@@ -140,5 +141,6 @@ export async function failureReport(
       : { state: 'absent', exitCode: 0, oomKilled: false, restartCount: 0 },
     logs,
     notStarted: [],
+    ...(service.kind === 'process' ? { runsAs: 'process' as const } : {}),
   };
 }

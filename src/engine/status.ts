@@ -6,7 +6,11 @@ import type { Clock } from '../core/clock.js';
 import { defaultProbeRunner, preloadRunner, probeContext, type ProbeRunner } from './gate.js';
 import { byName } from '../core/order.js';
 
-export type Health = 'healthy' | 'unhealthy' | 'no-probe' | 'unknown';
+/** `completed`: a job that ran to exit 0 (jobs are not probed, and not expected to keep running). */
+export type Health = 'healthy' | 'unhealthy' | 'no-probe' | 'completed' | 'unknown';
+
+/** Whether a health means the service is as it should be. */
+export const isFine = (h: Health): boolean => h === 'healthy' || h === 'no-probe' || h === 'completed';
 
 export interface ServiceStatus {
   name: string;
@@ -57,6 +61,7 @@ export async function status(deps: StatusDeps): Promise<StackStatus> {
           restarts: info?.restartCount ?? 0,
           ports: (info?.ports ?? []).map((p) => ({ container: p.containerPort, host: p.hostPort, hostIp: p.hostIp })),
         };
+        if (s.job && info?.state === 'exited' && info.exitCode === 0) return { ...base, health: 'completed', lastProbe: null };
         if (info?.state !== 'running') return { ...base, health: info ? 'unhealthy' : 'unknown', lastProbe: null };
         if (!s.probe) return { ...base, health: 'no-probe', lastProbe: null };
         const live = deps.live?.(s.name);

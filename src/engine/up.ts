@@ -41,6 +41,8 @@ export interface UpOptions {
    * below a service rather than by how many services wait on it. Unknown services count as the median.
    */
   expectedReadyMs?: Readonly<Record<string, number>>;
+  /** Run every selected job again, even one that already completed with its current definition. */
+  rerunJobs?: boolean;
 }
 
 /**
@@ -124,7 +126,11 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
   const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();
-  const needsCompletion = new Set(selected.flatMap((n) => spec.services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)));
+  // Jobs, and any service a dependent waits on with condition: completed, must run to exit 0.
+  const needsCompletion = new Set([
+    ...selected.filter((n) => spec.services[n]!.job),
+    ...selected.flatMap((n) => spec.services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)),
+  ]);
   const setState = (name: string, state: ServiceState, detail?: string, sinceStartMs?: number) => {
     const t = tracks.get(name)!;
     t.state = state;
@@ -165,6 +171,11 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
     let startedAt = clock.now();
     const existing = await runtime.inspect(s.composeService);
+    // A job's container (or process record) outlives its run; recreated or removed when its definition changes.
+    if (s.job && !options.rerunJobs && existing?.state === 'exited' && existing.exitCode === 0) {
+      tracks.get(s.name)!.unchanged = true;
+      return setState(s.name, 'completed', 'completed earlier with this definition; not run again (--rerun-jobs runs it)');
+    }
     if (existing?.state === 'running') tracks.get(s.name)!.running = true;
     if (existing?.state === 'running' && !needsCompletion.has(s.name) && (await alreadyHealthy(s))) {
       const t = tracks.get(s.name)!;

@@ -6,7 +6,13 @@ export type GraphFormat = 'mermaid' | 'dot' | 'text';
 interface GraphService {
   dependsOn: readonly { service: string; condition: string }[];
   probe?: { type: string };
+  /** `process`: runs on the host; shown as such. */
+  kind?: 'container' | 'process';
+  job?: boolean;
 }
+
+/** What a service is when it is not a plain container service: `process`, `job`, `process job`. */
+const kindOf = (s: GraphService): string | null => [s.kind === 'process' ? 'process' : '', s.job ? 'job' : ''].filter(Boolean).join(' ') || null;
 
 const id = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 
@@ -16,7 +22,7 @@ export function graphJson(services: Readonly<Record<string, GraphService>>, subs
   const names = waves.flat();
   return {
     waves,
-    services: names.map((n) => ({ name: n, probe: services[n]!.probe?.type ?? null })),
+    services: names.map((n) => ({ name: n, kind: services[n]!.kind ?? 'container', job: services[n]!.job ?? false, probe: services[n]!.probe?.type ?? null })),
     edges: names.flatMap((n) =>
       services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition })),
     ),
@@ -29,7 +35,10 @@ export function renderGraph(services: Readonly<Record<string, GraphService>>, fo
   const edges = names.flatMap((n) =>
     services[n]!.dependsOn.filter((d) => names.includes(d.service)).map((d) => ({ from: n, to: d.service, condition: d.condition })),
   );
-  const label = (n: string) => `${n}${services[n]!.probe ? ` (${services[n]!.probe!.type})` : ''}`;
+  const label = (n: string) => {
+    const tags = [kindOf(services[n]!), services[n]!.probe?.type].filter(Boolean);
+    return `${n}${tags.length ? ` (${tags.join(', ')})` : ''}`;
+  };
   const edgeLabel = (c: string) => (c === 'healthy' ? '' : c);
   switch (format) {
     case 'mermaid':

@@ -3,6 +3,7 @@
  * what it remembers of the service's recent kills and its own last start.
  */
 import type { HealTrigger } from '../core/events.js';
+import { UNKNOWN_EXIT } from '../runtime/process/process-runtime.js';
 import type { RuntimeEvent } from '../runtime/types.js';
 
 export interface EventMemory {
@@ -30,6 +31,8 @@ export function classifyEvent(memory: EventMemory, e: RuntimeEvent): { memory: E
   const recent = (t: bigint | undefined) => t !== undefined && e.timeNano - t < RECENT_NS;
   const kill = recent(memory.lastKill?.atNano) ? memory.lastKill : undefined;
   const code = e.exitCode ?? 0;
+  // A host process that ended while no stack process was its parent: how it ended is not known.
+  if (code === UNKNOWN_EXIT) return { memory, fault: { trigger: 'exit', reason: 'exited (its exit code is unknown: no stack process was its parent)' } };
   if (kill && SIGTERM.has(kill.signal)) return { memory, fault: { trigger: 'stopped', reason: `stopped by hand (docker stop), exit code ${code}` } };
   const how = recent(memory.oomAtNano) ? ' (killed: out of memory)' : kill ? ` (killed with signal ${kill.signal})` : '';
   return { memory, fault: { trigger: 'exit', reason: `exited with code ${code}${how}` } };

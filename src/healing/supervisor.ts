@@ -57,7 +57,8 @@ export class Supervisor {
     services: readonly string[],
   ) {
     this.pid = deps.pid ?? process.pid;
-    for (const name of services) this.watch(deps.spec.services[name]!);
+    // A job runs to completion: its exit is the point, not a fault.
+    for (const name of services) if (!deps.spec.services[name]!.job) this.watch(deps.spec.services[name]!);
   }
 
   private watch(spec: ServiceSpec): Watched {

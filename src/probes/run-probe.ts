@@ -22,8 +22,9 @@ const prometheus = once(() => import('./prometheus-probe.js'));
 const grafana = once(() => import('./grafana-probe.js'));
 const exec = once(() => import('./exec-probe.js'));
 const docker = once(() => import('./docker-probe.js'));
+const log = once(() => import('./log-probe.js'));
 
-const LOADERS: Record<ProbeType, () => unknown> = { tcp, http, redis, postgres, qdrant, prometheus, grafana, exec, docker };
+const LOADERS: Record<ProbeType, () => unknown> = { tcp, http, redis, postgres, qdrant, prometheus, grafana, exec, docker, log };
 
 /**
  * Starts loading the client libraries of these probe types without waiting: a command that talks to the
@@ -44,6 +45,7 @@ export const PROBES: ProbeRegistry = {
   grafana: async (p, c) => (await grafana()).grafanaProbe(p, c),
   exec: async (p, c) => (await exec()).execProbe(p, c),
   docker: async (p, c) => (await docker()).dockerProbe(p, c),
+  log: async (p, c) => (await log()).logProbe(p, c),
 };
 
 /** Why a finished attempt's signal is aborted: one shared reason, so ending an attempt builds no exception. */

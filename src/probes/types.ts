@@ -20,6 +20,8 @@ export interface ProbeContext {
   endpoint(containerPort: number, host?: string): Promise<Endpoint>;
   exec(command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }>;
   healthStatus(): Promise<string | undefined>;
+  /** The lines the service's current run has written (stdout and stderr). */
+  output(): Promise<string[]>;
 }
 
 /** A probe attempt: resolves with a short detail on success, throws an Error saying why on failure. */

@@ -6,7 +6,14 @@ export const clockTime = (ms: number): string => new Date(ms).toISOString().slic
 
 export function formatReport(r: FailureReport): string[] {
   const lines = [`✖ ${r.service} failed after ${formatDuration(r.elapsedMs)}: ${r.reason}`];
-  if (r.container) {
+  if (r.container && r.runsAs === 'process') {
+    const c = r.container;
+    lines.push(
+      c.state === 'absent'
+        ? '  process: never started'
+        : `  process: ${c.state}${c.state === 'exited' ? `, ${c.exitCode === -1 ? 'exit code unknown' : `exit code ${c.exitCode}`}` : ''}`,
+    );
+  } else if (r.container) {
     const c = r.container;
     lines.push(
       c.state === 'absent'

@@ -4,12 +4,11 @@
  * (`docker-compose`) is used when v2 is absent. STACK_COMPOSE=v1|v2 forces one.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type * as ComposeLib from 'docker-compose';
 import jsyaml from 'js-yaml';
 import { StartFailedError, UsageError } from '../core/errors.js';
+import { whichOnPath } from '../core/which.js';
 import type { ComposeFlavor, ComposeModel } from './container-spec.js';
 
 const run = promisify(execFile);
@@ -67,19 +66,6 @@ export async function detectCompose(preferred = process.env['STACK_COMPOSE'], pa
 
 function onPath(command: string, path: string): boolean {
   return whichOnPath(command, path) !== undefined;
-}
-
-/** The first executable `command` on PATH. */
-export function whichOnPath(command: string, path: string): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return join(dir, command);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 export interface ComposeProject {

@@ -8,7 +8,8 @@ import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError, UsageError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { hostFor } from './host.js';
-import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, whichOnPath, type ComposeProject } from './compose-cli.js';
+import { whichOnPath } from '../core/which.js';
+import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createContainers, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
@@ -54,6 +55,15 @@ function normalizeTag(image: string): string {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** An engine timestamp (RFC 3339, fraction of 0–9 digits) as a string that sorts in time order. */
+export function timeKey(t: string): string {
+  const m = /^(.*?)(?:\.(\d+))?Z$/.exec(t);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}` : t;
+}
+
+/** The most lines of a container's current run that a log probe reads. */
+const OUTPUT_LINES = 10_000;
 
 export function engineEndpoint(env: Env = process.env): string {
   return env['DOCKER_HOST'] || 'unix:///var/run/docker.sock';
@@ -343,6 +353,33 @@ export class DockerRuntime implements Runtime {
       .split('\n')
       .filter((l) => l.length > 0)
       .slice(-tail);
+  }
+
+  /** Lines the container's current run has written (since its last start; at most the last OUTPUT_LINES). */
+  async output(service: string): Promise<string[]> {
+    const id = await this.containerId(service);
+    if (!id) return [];
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect();
+    const started = Date.parse(info.State.StartedAt);
+    if (!info.State.Running && !(started > 0)) return [];
+    const raw = (await container.logs({
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      since: Math.floor(started / 1000),
+      tail: OUTPUT_LINES,
+      follow: false,
+    })) as unknown as Buffer;
+    // `since` counts whole seconds: lines of the previous run in the same second are dropped by their timestamp.
+    const startedKey = timeKey(info.State.StartedAt);
+    return (info.Config.Tty ? raw.toString('utf8') : demux(raw))
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .flatMap((l) => {
+        const cut = l.indexOf(' ');
+        return cut > 0 && timeKey(l.slice(0, cut)) < startedKey ? [] : [l.slice(cut + 1)];
+      });
   }
 
   async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {

@@ -63,6 +63,8 @@ export interface Runtime {
   /** Removes the project's containers and networks; volumes only when asked. */
   down(options: { volumes: boolean }): Promise<void>;
   logs(composeService: string, tail: number): Promise<string[]>;
+  /** The lines the service's current run has written since it started (for the log probe). */
+  output(composeService: string): Promise<string[]>;
   exec(composeService: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }>;
   endpoint(composeService: string, containerPort: number): Promise<Endpoint>;
   /** The engine's container events for this project until `signal` aborts; ends or throws when the engine goes away. */

@@ -1,11 +1,14 @@
 /** The real runtime for a loaded stack: one place for the CLI and the library API. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackSpec } from '../config/types.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
 import type { ModelStore } from '../runtime/model-cache.js';
+import { MixedRuntime } from '../runtime/mixed-runtime.js';
+import { ProcessRuntime, type ProcessRecord, type ProcessStore } from '../runtime/process/process-runtime.js';
+import type { Runtime } from '../runtime/types.js';
 import type { StatePaths } from '../state/paths.js';
-import { writePrivateFile } from '../state/private-files.js';
+import { ensurePrivateDir, writePrivateFile } from '../state/private-files.js';
 
 /** compose's cached model, a private file in the stack's state directory (it holds environment values). */
 export function modelStore(paths: StatePaths): ModelStore {
@@ -22,9 +25,40 @@ export function modelStore(paths: StatePaths): ModelStore {
   };
 }
 
-/** Compose gets the stack's environment plus STACK_TOKEN_FILE, so a compose file can hand the token to a scraper. */
-export function runtimeFor(spec: StackSpec, paths: StatePaths): DockerRuntime {
-  return new DockerRuntime({ name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } }, spec.env, {
-    modelStore: modelStore(paths),
-  });
+/** Host processes' records (`processes/<service>.json`) and logs (`logs/<service>.log`), private files in the state directory. */
+export function processStore(paths: StatePaths): ProcessStore {
+  const record = (s: string) => join(paths.dir, 'processes', `${s}.json`);
+  return {
+    logFile: (s) => {
+      ensurePrivateDir(join(paths.dir, 'logs'));
+      return join(paths.dir, 'logs', `${s}.log`);
+    },
+    read: (s) => {
+      try {
+        const r = JSON.parse(readFileSync(record(s), 'utf8')) as ProcessRecord;
+        return Number.isInteger(r.pid) && r.pid > 0 && typeof r.startTime === 'string' ? r : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    write: (s, r) => writePrivateFile(record(s), `${JSON.stringify(r)}\n`),
+    remove: (s) => rmSync(record(s), { force: true }),
+  };
+}
+
+/**
+ * The stack's runtime: compose containers through the engine, plus its host processes when it has any.
+ * Compose gets the stack's environment plus STACK_TOKEN_FILE, so a compose file can hand the token to a scraper.
+ */
+export function runtimeFor(spec: StackSpec, paths: StatePaths): Runtime {
+  const containers = new DockerRuntime(
+    { name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } },
+    spec.env,
+    {
+      modelStore: modelStore(paths),
+    },
+  );
+  const processes = Object.fromEntries(Object.values(spec.services).flatMap((s) => (s.process ? [[s.name, s.process] as const] : [])));
+  if (Object.keys(processes).length === 0) return containers;
+  return new MixedRuntime(containers, new ProcessRuntime({ processes, env: spec.env, store: processStore(paths) }));
 }

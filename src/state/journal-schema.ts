@@ -24,6 +24,7 @@ const report = z.object({
   deadlineMs: num,
   probes: z.array(probeResult),
   container: z.object({ state: containerState, exitCode: num, oomKilled: z.boolean(), restartCount: num }).optional(),
+  runsAs: z.literal('process').optional(),
   logs: z.array(str),
   notStarted: z.array(str),
 });

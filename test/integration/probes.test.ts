@@ -165,6 +165,14 @@ describe('exec, docker and tcp probes', () => {
   });
 });
 
+describe('log probe (a container)', () => {
+  it('passes once a line of the current run matches, and says what it has seen when none does', async () => {
+    expect(await attempt('idle', probe({ type: 'log', pattern: '^up$' }))).toMatchObject({ ok: true, detail: 'log line matched: up' });
+    const r = await attempt('idle', probe({ type: 'log', pattern: 'ready to serve' }));
+    expect(r.error).toBe('no line of this run matches /ready to serve/ yet (1 line, last: up)');
+  });
+});
+
 describe('tcp probe against local servers', () => {
   const servers: net.Server[] = [];
   const serve = async (onConnection: (s: net.Socket) => void) => {

@@ -11,8 +11,9 @@ export async function cli(args: string[], options: { env?: Record<string, string
   const code = await runCli(args, {
     stdout: { write: (t: string) => void (stdout += t), isTTY: false },
     stderr: { write: (t: string) => void (stderr += t) },
-    // Whatever a command writes under .stack/ goes to a temp dir, never into the checkout.
-    env: { STACK_STATE_DIR: mkdtempSync(join(tmpdir(), 'stack-cli-state-')), ...options.env },
+    // Whatever a command writes under .stack/ goes to a temp dir, never into the checkout. PATH as any shell has
+    // it (host processes' programs are looked up on it); nothing else of this process's environment.
+    env: { PATH: process.env['PATH'], STACK_STATE_DIR: mkdtempSync(join(tmpdir(), 'stack-cli-state-')), ...options.env },
     cwd: options.cwd ?? process.cwd(),
     clock: systemClock,
     onInterrupt: () => () => {},

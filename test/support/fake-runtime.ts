@@ -187,6 +187,9 @@ export class FakeRuntime implements Runtime {
   async logs(name: string) {
     return [`${name} log line`];
   }
+  async output(name: string) {
+    return [`${name} log line`];
+  }
   async exec() {
     return { exitCode: 0, output: '' };
   }

@@ -7,6 +7,8 @@ export interface MiniService {
   probe?: boolean;
   timeoutMs?: number;
   heal?: Partial<HealPolicy>;
+  /** A run-to-completion service (kind: job): no probe, never healed, dependents wait for it to complete. */
+  job?: boolean;
 }
 
 export function miniSpec(services: Record<string, MiniService>): StackSpec {
@@ -15,13 +17,17 @@ export function miniSpec(services: Record<string, MiniService>): StackSpec {
     specs[name] = {
       name,
       composeService: name,
+      kind: 'container',
+      job: s.job ?? false,
       dependsOn: (s.deps ?? []).map((d) =>
-        Array.isArray(d) ? { service: d[0], condition: d[1] } : { service: d, condition: services[d]?.probe === false ? 'started' : 'healthy' },
+        Array.isArray(d)
+          ? { service: d[0], condition: d[1] }
+          : { service: d, condition: services[d]?.job ? 'completed' : services[d]?.probe === false ? 'started' : 'healthy' },
       ),
-      ...(s.probe === false ? {} : { probe: { type: 'tcp', port: 1, timing: { ...DEFAULTS.timing, intervalMs: 100 } } }),
+      ...(s.probe === false || s.job ? {} : { probe: { type: 'tcp', port: 1, timing: { ...DEFAULTS.timing, intervalMs: 100 } } }),
       startupTimeoutMs: s.timeoutMs ?? 10_000,
       exports: {},
-      heal: { ...DEFAULTS.heal, on: [...DEFAULTS.heal.on], liveness: { intervalMs: 100, timeoutMs: 2_000, failureThreshold: 3 }, ...s.heal },
+      heal: s.job ? null : { ...DEFAULTS.heal, on: [...DEFAULTS.heal.on], liveness: { intervalMs: 100, timeoutMs: 2_000, failureThreshold: 3 }, ...s.heal },
     };
   }
   return { file: '/x/stack.yaml', digest: 'test', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs, notify: {}, profiles: {} };

@@ -6,7 +6,7 @@ describe('stack validate', () => {
   it('accepts the project stack.yaml', async () => {
     const r = await cli(['validate'], { env: { POSTGRES_USER: 'u', POSTGRES_PASSWORD: 'p', POSTGRES_DB: 'd' } });
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe('✔ stack.yaml is valid: 6 services in 2 waves\n');
+    expect(r.stdout).toBe('✔ stack.yaml is valid: 8 services in 3 waves\n');
   });
 
   it('prints every problem with file:line:col and exits 2', async () => {
@@ -32,14 +32,8 @@ describe('stack plan', () => {
     const r = await cli(['plan', '--json'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.waves).toEqual([
-      ['postgres', 'prometheus', 'qdrant', 'redis'],
-      ['grafana', 'rag-server'],
-    ]);
-    expect(doc.stopOrder).toEqual([
-      ['grafana', 'rag-server'],
-      ['postgres', 'prometheus', 'qdrant', 'redis'],
-    ]);
+    expect(doc.waves).toEqual([['postgres', 'prometheus', 'qdrant', 'redis'], ['grafana', 'migrate', 'rag-server'], ['worker']]);
+    expect(doc.stopOrder).toEqual([['worker'], ['grafana', 'migrate', 'rag-server'], ['postgres', 'prometheus', 'qdrant', 'redis']]);
   });
 
   it('plans a subset in plain text', async () => {

@@ -22,7 +22,13 @@ describe('FakeClock', () => {
 describe('runProbe', () => {
   const probe = { type: 'tcp', port: 1, timing: { intervalMs: 100, timeoutMs: 2_000, successThreshold: 1, failureThreshold: 3 } } as ProbeSpec;
   const hanging = { tcp: () => new Promise<never>(() => {}) } as unknown as ProbeRegistry;
-  const ctx = { env: {}, endpoint: async () => ({ host: 'x', port: 1 }), exec: async () => ({ exitCode: 0, output: '' }), healthStatus: async () => undefined };
+  const ctx = {
+    env: {},
+    endpoint: async () => ({ host: 'x', port: 1 }),
+    exec: async () => ({ exitCode: 0, output: '' }),
+    healthStatus: async () => undefined,
+    output: async () => [],
+  };
 
   it('cuts a probe that never answers at its timeout, in the clock’s time', async () => {
     const clock = new FakeClock();

@@ -74,8 +74,8 @@ describe('--json on every command', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       waves: [['prometheus'], ['grafana']],
       services: [
-        { name: 'prometheus', probe: 'prometheus' },
-        { name: 'grafana', probe: 'grafana' },
+        { name: 'prometheus', kind: 'container', job: false, probe: 'prometheus' },
+        { name: 'grafana', kind: 'container', job: false, probe: 'grafana' },
       ],
       edges: [{ from: 'grafana', to: 'prometheus', condition: 'healthy' }],
     });

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { dockerFromEnv, UNUSED_BY_STACK } from '../../src/runtime/docker-runtime.js';
+import { dockerFromEnv, timeKey, UNUSED_BY_STACK } from '../../src/runtime/docker-runtime.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,5 +24,15 @@ describe('the engine client', () => {
   it('refuses an ssh:// engine with what to do instead', () => {
     expect(() => dockerFromEnv({ DOCKER_HOST: 'ssh://me@build-box' })).toThrow(UsageError);
     expect(() => dockerFromEnv({ DOCKER_HOST: 'ssh://me@build-box' })).toThrow(/DOCKER_HOST=ssh:\/\/… is not supported/);
+  });
+});
+
+describe('engine timestamps (which log lines belong to the current run)', () => {
+  it('sort in time order whatever the number of fraction digits the engine kept', () => {
+    // Go's RFC 3339 drops trailing zeros: compared as written, ".1234Z" sorts after ".123456789Z", though it is earlier.
+    expect('2026-11-24T10:20:01.1234Z' > '2026-11-24T10:20:01.123456789Z').toBe(true);
+    expect(timeKey('2026-11-24T10:20:01.1234Z') < timeKey('2026-11-24T10:20:01.123456789Z')).toBe(true);
+    expect(timeKey('2026-11-24T10:20:01Z') < timeKey('2026-11-24T10:20:01.000000001Z')).toBe(true);
+    expect(timeKey('2026-11-24T10:20:01.5Z') < timeKey('2026-11-24T10:20:02Z')).toBe(true);
   });
 });

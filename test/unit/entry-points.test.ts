@@ -21,7 +21,7 @@ describe('stack init vscode', () => {
       runOptions: { runOn: 'folderOpen' },
       command: expect.stringMatching(/^npx --no-install stack -f .*stack\.yaml autostart$/),
     });
-    expect(tasks.inputs[0].options).toEqual(['grafana', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis']);
+    expect(tasks.inputs[0].options).toEqual(['grafana', 'migrate', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis', 'worker']);
   });
 
   it("merges into an existing tasks.json, keeping the user's tasks and comments, and is idempotent", () => {

@@ -17,7 +17,12 @@ export async function envCommand(services: string[], flags: { format: EnvFormat;
   const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, services, profileOf(opts, ctx.spec)));
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   await ctx.runtime.ping();
-  const { resolved, missing } = await resolveServices(ctx.spec, ctx.runtime, selected);
+  // A job runs to completion: it has nothing to connect to, and not running is what it should be.
+  const { resolved, missing } = await resolveServices(
+    ctx.spec,
+    ctx.runtime,
+    selected.filter((n) => !ctx.spec.services[n]!.job),
+  );
   let vars;
   try {
     vars = connectionEnv(resolved, ctx.spec.env, !!o.showSecrets);

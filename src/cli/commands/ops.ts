@@ -5,7 +5,7 @@ import { GateFailedError, StackError, UsageError } from '../../core/errors.js';
 import { down } from '../../engine/down.js';
 import { defaultProbeRunner } from '../../engine/gate.js';
 import { restartInOrder, restartService, type RestartResult } from '../../engine/restart.js';
-import { status } from '../../engine/status.js';
+import { isFine, status } from '../../engine/status.js';
 import { liveStatus } from '../live-status.js';
 import { callSupervisor } from '../../session/control-client.js';
 import { journalLine, recordService } from '../../report/journal-lines.js';
@@ -122,7 +122,7 @@ export async function statusCommand(opts: GlobalOptions, io: CliIo): Promise<boo
     if (live) io.stdout.write("health as the supervisor's own probes last saw it\n");
     if (journal.malformed) io.stderr.write(malformedText(journal.malformed, ctx.journal.file));
   }
-  return services.every((s) => s.health === 'healthy' || s.health === 'no-probe');
+  return services.every((s) => isFine(s.health));
 }
 
 /** `--json` prints one record per line (JSON Lines), so that `--follow` can stream the same format. */

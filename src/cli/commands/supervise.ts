@@ -17,7 +17,12 @@ import type { CliIo } from '../io.js';
 import { emitTo, stackContext } from '../stack-context.js';
 import { supervisionDeps } from './up.js';
 
-export async function superviseChild(services: string[], flags: { strategy: Strategy; waitTimeout?: string }, opts: GlobalOptions, io: CliIo): Promise<number> {
+export async function superviseChild(
+  services: string[],
+  flags: { strategy: Strategy; waitTimeout?: string; rerunJobs?: boolean },
+  opts: GlobalOptions,
+  io: CliIo,
+): Promise<number> {
   const ctx = stackContext(opts, io);
   const attempt = await tryLock(ctx.paths, 'stack up --detach', 'up');
   if (!attempt.acquired) return EXIT_LOCK_LOST;
@@ -39,7 +44,7 @@ export async function superviseChild(services: string[], flags: { strategy: Stra
       const expectedReadyMs = readReadyTimes(ctx.paths);
       result = await up(
         { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit: tracking(supervision.emit) },
-        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, ...waitTimeout(flags) },
+        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, rerunJobs: flags.rerunJobs === true, ...waitTimeout(flags) },
       );
       recordReadyTimes(ctx.paths, result.outcome, expectedReadyMs);
     } catch (err) {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { missingSecrets } from '../../config/loader.js';
 import { ConfigError, GateFailedError, StackError, UsageError, type StackErrorCode } from '../../core/errors.js';
 import type { ErrorSummary, Strategy } from '../../core/events.js';
-import { status, type StackStatus } from '../../engine/status.js';
+import { isFine, status, type StackStatus } from '../../engine/status.js';
 import { liveStatus } from '../live-status.js';
 import { up, type UpResult } from '../../engine/up.js';
 import { selectServices } from '../../graph/plan.js';
@@ -34,6 +34,7 @@ export interface UpFlags {
   waitTimeout?: string;
   watch?: boolean;
   detach?: boolean;
+  rerunJobs?: boolean;
 }
 
 export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<void> {
@@ -82,7 +83,7 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
       const expectedReadyMs = readReadyTimes(ctx.paths);
       result = await up(
         { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit },
-        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, ...timing },
+        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, rerunJobs: flags.rerunJobs === true, ...timing },
       );
       recordReadyTimes(ctx.paths, result.outcome, expectedReadyMs);
       await renderer.close();
@@ -154,7 +155,7 @@ async function waitOrJoin(ctx: StackContext, command: string, opts: GlobalOption
 async function reportJoined(ctx: StackContext, supervisor: Owner, services: string[], opts: GlobalOptions, io: CliIo, live?: StackStatus): Promise<void> {
   const { selected } = selectServices(ctx.spec.services, services);
   const now = live ?? (await status({ spec: ctx.spec, runtime: ctx.runtime, clock: io.clock }));
-  const bad = now.services.filter((s) => selected.includes(s.name) && s.health !== 'healthy' && s.health !== 'no-probe');
+  const bad = now.services.filter((s) => selected.includes(s.name) && !isFine(s.health));
   if (bad.length) {
     throw new GateFailedError(
       `${ctx.spec.name} is supervised by pid ${supervisor.pid} but not healthy now: ${bad.map((s) => `${s.name} (${s.state}, ${s.health})`).join(', ')}`,
@@ -203,6 +204,7 @@ async function startSupervisor(ctx: StackContext, services: string[], flags: UpF
     '--strategy',
     flags.strategy,
     ...(flags.waitTimeout ? ['--wait-timeout', flags.waitTimeout] : []),
+    ...(flags.rerunJobs ? ['--rerun-jobs'] : []),
     ...supervisorMarker(ctx.paths), // lets `stack down` find it even without state files
   ];
   const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, ...args], {

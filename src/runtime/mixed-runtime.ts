@@ -1,0 +1,116 @@
+/**
+ * One Runtime over two: the stack's compose containers and its host processes. Each call goes to the side
+ * that owns the service; lists, events and `down` cover both. The engine above cannot tell them apart.
+ */
+import type { Endpoint } from '../probes/types.js';
+import type { ProcessRuntime } from './process/process-runtime.js';
+import type { ContainerInfo, CreateOptions, CreateReport, Runtime, RuntimeEvent } from './types.js';
+
+export class MixedRuntime implements Runtime {
+  constructor(
+    private readonly containers: Runtime,
+    private readonly processes: ProcessRuntime,
+  ) {}
+
+  private of(service: string): Runtime | ProcessRuntime {
+    return this.processes.has(service) ? this.processes : this.containers;
+  }
+
+  ping(): Promise<void> {
+    return this.containers.ping();
+  }
+
+  async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
+    const own = services.filter((s) => this.processes.has(s));
+    const rest = services.filter((s) => !this.processes.has(s));
+    const [a, b] = await Promise.all([this.processes.create(own, options), rest.length > 0 ? this.containers.create(rest, options) : []]);
+    return [...a, ...b];
+  }
+
+  inspect(service: string): Promise<ContainerInfo | undefined> {
+    return this.of(service).inspect(service);
+  }
+
+  async inspectAll(): Promise<Map<string, ContainerInfo>> {
+    const [a, b] = await Promise.all([this.containers.inspectAll(), this.processes.inspectAll()]);
+    return new Map([...a, ...b]);
+  }
+
+  start(service: string): Promise<void> {
+    return this.of(service).start(service);
+  }
+
+  stop(service: string, timeoutSeconds: number): Promise<void> {
+    return this.of(service).stop(service, timeoutSeconds);
+  }
+
+  /** Host processes first: they are usually the containers' clients. */
+  async down(options: { volumes: boolean }): Promise<void> {
+    await this.processes.down();
+    await this.containers.down(options);
+  }
+
+  logs(service: string, tail: number): Promise<string[]> {
+    return this.of(service).logs(service, tail);
+  }
+
+  output(service: string): Promise<string[]> {
+    return this.of(service).output(service);
+  }
+
+  exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+    return this.of(service).exec(service, command, signal);
+  }
+
+  endpoint(service: string, containerPort: number): Promise<Endpoint> {
+    return this.of(service).endpoint(service, containerPort);
+  }
+
+  /** Both streams as one; it ends (or throws) when the engine's does, as the supervisor expects. */
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const stop = new AbortController();
+    const both = AbortSignal.any([signal, stop.signal]);
+    const queue: RuntimeEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended: { error?: unknown } | undefined;
+    const pump = async (source: AsyncIterable<RuntimeEvent>, endsAll: boolean) => {
+      try {
+        for await (const e of source) {
+          queue.push(e);
+          wake?.();
+        }
+        if (endsAll) ended ??= {};
+      } catch (error) {
+        if (endsAll) ended ??= { error };
+      }
+      wake?.();
+    };
+    void pump(this.containers.events(both), true);
+    void pump(this.processes.events(both), false);
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (ended) {
+          if (ended.error !== undefined) throw ended.error;
+          return;
+        }
+        if (signal.aborted) return;
+        await new Promise<void>((r) => {
+          wake = r;
+          signal.addEventListener('abort', () => r(), { once: true });
+        });
+        wake = undefined;
+      }
+    } finally {
+      stop.abort();
+    }
+  }
+
+  async unpause(service: string): Promise<void> {
+    if (!this.processes.has(service)) await this.containers.unpause(service);
+  }
+
+  streamLogs(service: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+    return this.of(service).streamLogs(service, options, out, signal);
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * Host processes (`command:` in stack.yaml) behind the same Runtime interface as containers, so `up`, the
+ * gate, `status`, `down`, `restart` and the supervisor treat both alike.
+ *
+ * - Each process starts detached, in its own process group (POSIX) and outside the starter's job object
+ *   (Windows): it outlives the `stack` process that started it, as a container outlives `docker start`.
+ *   `down` and restarts stop the whole tree (tree-kill.ts).
+ * - stdout and stderr go straight to `<state>/logs/<service>.log` (rotated by copy-and-truncate).
+ * - What runs is recorded per service (pid + the OS's start time for that pid, the definition it was started
+ *   with, where its output starts in the log): any later `stack` process (status, down, a new supervisor)
+ *   finds it again, and a pid that was reused by another program is never taken for it.
+ * - The exit code is known when a `stack` process was its parent when it exited (`up` for a job, the
+ *   supervisor for what it restarted); otherwise it is reported as unknown (-1).
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { StartFailedError, UsageError } from '../../core/errors.js';
+import { interpolateAll } from '../../config/interpolate.js';
+import { parseEnv } from 'node:util';
+import type { ProcessSpec } from '../../config/types.js';
+import type { Endpoint } from '../../probes/types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, RuntimeEvent } from '../types.js';
+import { linesFrom, readFrom, rotateIfLarge, sizeOf } from './log-file.js';
+import { processStartTime, procStartTimeSync } from './start-time.js';
+import { killTree } from './tree-kill.js';
+
+export interface ProcessRecord {
+  pid: number;
+  /** The OS's start time of `pid` (start-time.ts): pid + start time name this process and no other. */
+  startTime: string;
+  startedAt: string;
+  /** Digest of the definition it was started with (command, cwd, its own environment, ports). */
+  definition: string;
+  /** Where this run's output starts in the log file. */
+  logOffset: number;
+  /** Set when a `stack` process saw it exit: the exit code (128 + n for signal n). */
+  exitCode?: number;
+  signal?: string;
+  finishedAt?: string;
+}
+
+/** Where records and logs live: private files in the stack's state directory, passed in by the session. */
+export interface ProcessStore {
+  /** The service's log file; its directory exists and is private. */
+  logFile(service: string): string;
+  read(service: string): ProcessRecord | undefined;
+  write(service: string, record: ProcessRecord): void;
+  remove(service: string): void;
+}
+
+export interface ProcessRuntimeOptions {
+  processes: Readonly<Record<string, ProcessSpec>>;
+  /** The stack's environment (process environment over env files): every process inherits it. */
+  env: Readonly<Record<string, string>>;
+  store: ProcessStore;
+  platform?: NodeJS.Platform;
+  /** How often `events` looks for processes that ended while no stack process was their parent. */
+  pollMs?: number;
+}
+
+/** A process that dies without a stack parent: its exit code is not known. */
+export const UNKNOWN_EXIT = -1;
+
+const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number =>
+  code ?? (signal ? 128 + ((constants.signals as Record<string, number>)[signal] ?? 0) : UNKNOWN_EXIT);
+
+export class ProcessRuntime {
+  private readonly children = new Map<string, ChildProcess>();
+  /** Settles when a child of ours has exited and its exit is recorded. */
+  private readonly exits = new Map<string, Promise<void>>();
+  /** `${pid}:${startTime}` already checked against the OS, per service. */
+  private readonly verified = new Map<string, string>();
+  private readonly listeners = new Set<(e: RuntimeEvent) => void>();
+  private readonly platform: NodeJS.Platform;
+
+  constructor(private readonly o: ProcessRuntimeOptions) {
+    this.platform = o.platform ?? process.platform;
+  }
+
+  has(service: string): boolean {
+    return service in this.o.processes;
+  }
+
+  private spec(service: string): ProcessSpec {
+    const spec = this.o.processes[service];
+    if (!spec) throw new UsageError(`${service} is not a host process of this stack`);
+    return spec;
+  }
+
+  /** The process's own variables: its env files, then its `env:` entries resolved against the stack's environment. */
+  private ownEnv(service: string): Record<string, string> {
+    const spec = this.spec(service);
+    const fromFiles: Record<string, string> = {};
+    for (const f of spec.envFiles) {
+      try {
+        Object.assign(fromFiles, parseEnv(readFileSync(f, 'utf8')));
+      } catch (err) {
+        throw new StartFailedError(`${service}: cannot read its env file ${f}: ${(err as Error).message}`, 'Create the file or fix env_file in stack.yaml.');
+      }
+    }
+    const { env, problems } = interpolateAll(spec.env, this.o.env);
+    if (problems.length > 0)
+      throw new StartFailedError(
+        `${service}: env.${problems[0]!.key} ${problems[0]!.message}`,
+        'Set the variable in the environment or the env file, or give a default: ${VAR:-value}.',
+      );
+    return { ...fromFiles, ...env };
+  }
+
+  /** Digest of everything that makes a run of the process what it is; a change means "recreate" (and a job runs again). */
+  definition(service: string): string {
+    const spec = this.spec(service);
+    let own: Record<string, string>;
+    try {
+      own = this.ownEnv(service);
+    } catch {
+      own = { unresolved: JSON.stringify(spec.env) };
+    }
+    const env = Object.fromEntries(Object.entries(own).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return createHash('sha256')
+      .update(JSON.stringify({ command: spec.command, cwd: spec.cwd, env, ports: spec.ports }))
+      .digest('hex');
+  }
+
+  private alive(service: string, record: ProcessRecord): Promise<boolean> | boolean {
+    if (this.platform === 'linux') return procStartTimeSync(record.pid) === record.startTime && record.startTime !== '';
+    if (!pidAlive(record.pid)) return false;
+    const key = `${record.pid}:${record.startTime}`;
+    if (this.verified.get(service) === key) return true;
+    return processStartTime(record.pid, this.platform).then((now) => {
+      const same = now !== undefined && now === record.startTime;
+      if (same) this.verified.set(service, key);
+      return same;
+    });
+  }
+
+  /**
+   * Nothing to create for a process; a stopped process whose definition changed loses its record (so a job
+   * runs again), a running one is stopped first (as compose recreates a changed container).
+   */
+  async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
+    const reports: CreateReport[] = [];
+    for (const service of services) {
+      const record = this.o.store.read(service);
+      if (!record) reports.push({ service, via: 'process', action: 'created' });
+      else if (record.definition === this.definition(service)) reports.push({ service, via: 'process', action: 'kept' });
+      else {
+        if (await this.alive(service, record)) await this.stop(service, 10);
+        this.o.store.remove(service);
+        reports.push({ service, via: 'process', action: 'recreated', reason: 'its definition changed' });
+      }
+      options.onCreated?.(service);
+    }
+    return reports;
+  }
+
+  async inspect(service: string): Promise<ContainerInfo | undefined> {
+    let record = this.o.store.read(service);
+    if (!record) return undefined;
+    const running = await this.alive(service, record);
+    // A child of ours that just ended: its exit code is moments away (Node reaps it on SIGCHLD).
+    if (!running && record.exitCode === undefined && this.exits.has(service)) {
+      await Promise.race([this.exits.get(service), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      record = this.o.store.read(service) ?? record;
+    }
+    return {
+      id: String(record.pid),
+      name: service,
+      service,
+      state: running ? 'running' : 'exited',
+      exitCode: running ? 0 : (record.exitCode ?? UNKNOWN_EXIT),
+      oomKilled: false,
+      restartCount: 0,
+      startedAt: record.startedAt,
+      ports: this.spec(service).ports.map((p) => ({ containerPort: p, hostPort: p, hostIp: '127.0.0.1', protocol: 'tcp' })),
+    };
+  }
+
+  async inspectAll(): Promise<Map<string, ContainerInfo>> {
+    const out = new Map<string, ContainerInfo>();
+    await Promise.all(
+      Object.keys(this.o.processes).map(async (s) => {
+        const info = await this.inspect(s);
+        if (info) out.set(s, info);
+      }),
+    );
+    return out;
+  }
+
+  async start(service: string): Promise<void> {
+    const spec = this.spec(service);
+    const previous = this.o.store.read(service);
+    // Whatever is left of an earlier run (a daemonized child, a dead leader's group) goes first.
+    if (previous) await killTree(previous.pid, { graceMs: 2_000, platform: this.platform });
+    const env = { ...this.o.env, ...this.ownEnv(service) };
+    const log = this.o.store.logFile(service);
+    rotateIfLarge(log);
+    const shown = typeof spec.command === 'string' ? spec.command : spec.command.join(' ');
+    appendFileSync(log, `--- ${new Date().toISOString()} stack starts ${service}: ${shown}\n`, { mode: 0o600 });
+    const logOffset = sizeOf(log);
+    const fd = openSync(log, 'a', 0o600);
+    let child: ChildProcess;
+    try {
+      const [file, args] = typeof spec.command === 'string' ? [spec.command, []] : [spec.command[0]!, spec.command.slice(1)];
+      child = spawn(file, args, {
+        cwd: spec.cwd,
+        env,
+        detached: true,
+        shell: typeof spec.command === 'string',
+        stdio: ['ignore', fd, fd],
+        windowsHide: true,
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      appendFileSync(log, `--- stack could not start it: ${e.message}\n`);
+      throw new StartFailedError(
+        `could not start ${service}: ${e.code === 'ENOENT' ? `${typeof spec.command === 'string' ? 'the shell' : spec.command[0]} was not found` : e.message}`,
+        'Check command and cwd in stack.yaml (`stack validate` checks that the program is on PATH).',
+        [],
+        err,
+      );
+    } finally {
+      closeSync(fd);
+    }
+    const pid = child.pid!;
+    const startTime = (await processStartTime(pid, this.platform)) ?? '';
+    const record: ProcessRecord = { pid, startTime, startedAt: new Date().toISOString(), definition: this.definition(service), logOffset };
+    this.children.set(service, child);
+    let exited: Pick<ProcessRecord, 'exitCode' | 'signal' | 'finishedAt'> | undefined;
+    let recorded!: () => void;
+    this.exits.set(service, new Promise<void>((r) => (recorded = r)));
+    child.once('exit', (code, signal) => {
+      exited = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}), finishedAt: new Date().toISOString() };
+      if (this.children.get(service) === child) this.children.delete(service);
+      const current = this.o.store.read(service);
+      if (current?.pid === pid) this.o.store.write(service, { ...current, ...exited });
+      recorded();
+      const timeNano = BigInt(Date.now()) * 1_000_000n;
+      if (signal) this.tell({ service, containerId: String(pid), action: 'kill', signal, timeNano });
+      this.tell({ service, containerId: String(pid), action: 'die', exitCode: exited.exitCode!, timeNano });
+    });
+    child.unref();
+    this.o.store.write(service, { ...record, ...exited });
+    this.verified.set(service, `${pid}:${startTime}`);
+    this.tell({ service, containerId: String(pid), action: 'start', timeNano: BigInt(Date.now()) * 1_000_000n });
+  }
+
+  /** SIGTERM to the whole tree, SIGKILL after `timeoutSeconds`; the record stays (status shows it exited). */
+  async stop(service: string, timeoutSeconds: number): Promise<void> {
+    const record = this.o.store.read(service);
+    if (!record || !(await this.alive(service, record))) {
+      if (record) await killTree(record.pid, { graceMs: 0, platform: this.platform }); // leftovers of a dead leader
+      return;
+    }
+    const child = this.children.get(service);
+    const ended = child ? new Promise<void>((r) => child.once('exit', () => r())) : undefined;
+    await killTree(record.pid, { graceMs: timeoutSeconds * 1000, platform: this.platform });
+    await ended; // the exit code is recorded before stop returns
+    const after = this.o.store.read(service);
+    if (after && after.exitCode === undefined) this.o.store.write(service, { ...after, finishedAt: new Date().toISOString() });
+    this.tell({ service, containerId: String(record.pid), action: 'stop', timeNano: BigInt(Date.now()) * 1_000_000n });
+  }
+
+  /** To whoever listens to `events` in this process: as the engine reports a container's start and stop. */
+  private tell(e: RuntimeEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Stops every process of the stack and forgets them (and so every completed job). */
+  async down(): Promise<void> {
+    await Promise.all(
+      Object.keys(this.o.processes).map(async (s) => {
+        const record = this.o.store.read(s);
+        if (record) await killTree(record.pid, { graceMs: 10_000, platform: this.platform });
+        this.o.store.remove(s);
+      }),
+    );
+  }
+
+  async logs(service: string, tail: number): Promise<string[]> {
+    const record = this.o.store.read(service);
+    return record ? linesFrom(this.o.store.logFile(service), record.logOffset, tail).filter((l) => l.length > 0) : [];
+  }
+
+  async output(service: string): Promise<string[]> {
+    const record = this.o.store.read(service);
+    return record ? linesFrom(this.o.store.logFile(service), record.logOffset) : [];
+  }
+
+  /** Runs on the host, in the process's directory and environment (an `exec` probe of a process). */
+  exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+    const spec = this.spec(service);
+    const env = { ...this.o.env, ...this.ownEnv(service) };
+    return new Promise((resolve) => {
+      execFile(command[0]!, command.slice(1), { cwd: spec.cwd, env, signal, windowsHide: true, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+        const exitCode = !e ? 0 : typeof e.code === 'number' ? e.code : 127;
+        resolve({ exitCode, output: `${stdout}${stderr}`.trim() || (e && typeof e.code !== 'number' ? e.message : '') });
+      });
+    });
+  }
+
+  /** A process listens on the host: its port is the port. */
+  async endpoint(_service: string, port: number): Promise<Endpoint> {
+    return { host: '127.0.0.1', port };
+  }
+
+  /**
+   * Exits of the processes this `stack` process started, as they happen (with the exit code), and of those it
+   * did not start, found by looking every pollMs (exit code unknown); log rotation rides along.
+   */
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const queue: RuntimeEvent[] = [];
+    let wake: (() => void) | undefined;
+    const push = (e: RuntimeEvent) => {
+      queue.push(e);
+      wake?.();
+    };
+    this.listeners.add(push);
+    const reported = new Set<number>();
+    let polls = 0;
+    // A recorded process that is gone although nobody stopped it (a stop sets finishedAt) and no exit of ours
+    // covered it (a child's exit records its code): it died where no stack process could see it.
+    const poll = async () => {
+      for (const service of Object.keys(this.o.processes)) {
+        const record = this.o.store.read(service);
+        if (!record) continue;
+        const up = await this.alive(service, record);
+        if (up && ++polls % 20 === 0) rotateIfLarge(this.o.store.logFile(service));
+        if (up || reported.has(record.pid) || record.exitCode !== undefined || record.finishedAt !== undefined || this.children.has(service)) continue;
+        reported.add(record.pid);
+        push({ service, containerId: String(record.pid), action: 'die', exitCode: UNKNOWN_EXIT, timeNano: BigInt(Date.now()) * 1_000_000n });
+      }
+    };
+    const timer = setInterval(() => void poll().catch(() => undefined), this.o.pollMs ?? 500);
+    timer.unref();
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await poll();
+      while (!signal.aborted) {
+        if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        while (queue.length > 0 && !signal.aborted) yield queue.shift()!;
+      }
+    } finally {
+      clearInterval(timer);
+      this.listeners.delete(push);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The log file as it is, then (with follow) what is appended, until `signal` aborts. */
+  async streamLogs(service: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+    const file = this.o.store.logFile(service);
+    const lines = linesFrom(file, 0, options.tail);
+    if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
+    let offset = sizeOf(file);
+    while (options.follow && !signal.aborted) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 200);
+        signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+      const { text, end } = readFrom(file, offset);
+      if (text) out.write(text);
+      offset = end;
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * When a process started, as the OS records it: with the pid, it names one process for good (a pid alone may
+ * be reused by an unrelated process after the first one exits). Linux reads /proc; macOS and other Unixes ask
+ * `ps`; Windows asks PowerShell. undefined when the process does not exist.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * Field 22 of /proc/PID/stat (start time in clock ticks since boot); the name in field 2 may hold spaces and
+ * parentheses. undefined for a zombie (field 3 `Z`, or `X`): it has exited, only nobody has reaped it yet
+ * (in a container whose init does not reap, that can last).
+ */
+export function parseProcStat(stat: string): string | undefined {
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
+  const ticks = rest[19]; // fields 3.. follow the name: field 22 is the 20th of them
+  return ticks && /^\d+$/.test(ticks) ? `ticks:${ticks}` : undefined;
+}
+
+/** Linux: the start time now, synchronously (one small /proc read), so every check also sees a zombie. */
+export function procStartTimeSync(pid: number): string | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command each platform other than Linux runs to learn a process's start time. */
+export function startTimeCommand(pid: number, platform: NodeJS.Platform): [string, string[]] {
+  if (platform === 'win32')
+    return ['powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid} -ErrorAction Stop).StartTime.ToFileTimeUtc()`]];
+  return ['ps', ['-o', 'lstart=', '-p', String(pid)]];
+}
+
+export async function processStartTime(pid: number, platform: NodeJS.Platform = process.platform): Promise<string | undefined> {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    if (platform === 'linux') return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    const [file, args] = startTimeCommand(pid, platform);
+    const { stdout } = await run(file, args, { windowsHide: true, timeout: 5_000 });
+    return stdout.trim() ? `${platform === 'win32' ? 'filetime' : 'lstart'}:${stdout.trim()}` : undefined;
+  } catch {
+    return undefined; // no such process
+  }
+}
