@@ -127,6 +127,17 @@ describe('host processes in the graph (no supervisor)', () => {
     expect(Number(/pid (\d+)/.exec(await get(`http://127.0.0.1:${port}/`))![1])).not.toBe(old[1]);
   });
 
+  it('restart of a process tree leaves none of the old tree, grandchildren included', async () => {
+    const old = treePids();
+    expect(old).toHaveLength(3); // leader, child, grandchild
+    expect(old.every(alive)).toBe(true);
+    writeFileSync(TREE_PIDS, '');
+    const r = await stack(['-f', FILE, 'restart', 'tree'], env);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(old.filter(alive)).toEqual([]);
+    expect(treePids()).toHaveLength(3);
+  });
+
   it('down stops dependents first and kills whole trees, SIGKILL after the grace period for those ignoring SIGTERM', async () => {
     const tree = treePids();
     expect(tree).toHaveLength(3); // leader, child, grandchild
