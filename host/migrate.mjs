@@ -3,7 +3,7 @@
 import pg from 'pg';
 
 const client = new pg.Client({
-  host: '127.0.0.1',
+  host: process.env.POSTGRES_HOST || '127.0.0.1',
   port: Number(process.env.POSTGRES_PORT || 5432),
   user: process.env.POSTGRES_USER,
   password: process.env.POSTGRES_PASSWORD,

@@ -4,9 +4,9 @@
 import Redis from 'ioredis';
 import pg from 'pg';
 
-const redis = new Redis({ host: '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), maxRetriesPerRequest: null });
+const redis = new Redis({ host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), maxRetriesPerRequest: null });
 const db = new pg.Pool({
-  host: '127.0.0.1',
+  host: process.env.POSTGRES_HOST || '127.0.0.1',
   port: Number(process.env.POSTGRES_PORT || 5432),
   user: process.env.POSTGRES_USER,
   password: process.env.POSTGRES_PASSWORD,

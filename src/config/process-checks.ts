@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ConfigProblem } from '../core/problems.js';
 import { findProgram } from '../core/which.js';
-import { interpolateAll } from './interpolate.js';
+import { endpointRefs, interpolateAll } from './interpolate.js';
 import type { StackSpec } from './types.js';
 
 /** Words a shell runs itself: a string command starting with one is not looked up on PATH. */
@@ -47,6 +47,19 @@ export function processProblems(
       errors.push(problem(['services', s.name, 'command'], `"${program}" is not an executable program ${where}; install it, or give its path`));
     }
     for (const { key, message } of interpolateAll(p.env, spec.env).problems) warnings.push(problem(['services', s.name, 'env', key], message));
+    for (const [key, template] of Object.entries(p.env)) {
+      for (const ref of endpointRefs(template)) {
+        if (!(ref.service in spec.services))
+          errors.push(problem(['services', s.name, 'env', key], `${ref.text} names "${ref.service}", which is not a service in this file`));
+        else if (!s.dependsOn.some((d) => d.service === ref.service))
+          errors.push(
+            problem(
+              ['services', s.name, 'env', key],
+              `${ref.text}: ${s.name} does not depend on ${ref.service}, so it may start first; add ${ref.service} to its depends_on`,
+            ),
+          );
+      }
+    }
   }
   return { errors, warnings };
 }

@@ -84,6 +84,6 @@ export function createLines(reports: readonly CreateReport[], all: boolean, widt
     .filter((r) => all || r.action === 'recreated' || r.via === 'compose')
     .map(
       (r) =>
-        `${r.service.padEnd(width)} ${r.action}${r.via === 'compose' ? ' by compose' : all ? ' through the engine API' : ''}${r.reason ? ` (${r.reason})` : ''}`,
+        `${r.service.padEnd(width)} ${r.action}${r.via === 'compose' ? ' by compose' : !all ? '' : r.via === 'process' ? ' (a host process)' : ' through the engine API'}${r.reason ? ` (${r.reason})` : ''}`,
     );
 }

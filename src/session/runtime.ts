@@ -60,5 +60,10 @@ export function runtimeFor(spec: StackSpec, paths: StatePaths): Runtime {
   );
   const processes = Object.fromEntries(Object.values(spec.services).flatMap((s) => (s.process ? [[s.name, s.process] as const] : [])));
   if (Object.keys(processes).length === 0) return containers;
-  return new MixedRuntime(containers, new ProcessRuntime({ processes, env: spec.env, store: processStore(paths) }));
+  // `${redis.port:6379}` in a process's env: wherever the stack's runtime says that service listens.
+  const mixed: MixedRuntime = new MixedRuntime(
+    containers,
+    new ProcessRuntime({ processes, env: spec.env, store: processStore(paths), resolve: (service, port) => mixed.endpoint(service, port) }),
+  );
+  return mixed;
 }

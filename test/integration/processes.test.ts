@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import type { JournalRecord } from '../../src/state/journal.js';
 import { readOwner } from '../../src/state/lock.js';
-import { purge, stack, startedAt, testState } from '../support/docker.js';
+import { containerOf, docker, purge, stack, startedAt, testState } from '../support/docker.js';
 import { until } from '../support/until.js';
 
 const PROJECT = 'stack-test-processes';
@@ -84,8 +84,10 @@ describe('host processes in the graph (no supervisor)', () => {
     expect(at(from, 'api', 'healthy')).toBeLessThanOrEqual(at(from, 'tree', 'starting'));
     expect(at(from, 'tree', 'healthy')).toBeLessThan(Infinity);
     expect(runs()).toBe(1);
-    // The process runs with its env resolved (API_PORT, a default) and outlives the `up` that started it.
-    expect(await get(`http://127.0.0.1:${port}/`)).toMatch(/^hello from \S+ pid \d+/);
+    // The process runs with its env resolved (API_PORT, a default, redis's random published port) and
+    // outlives the `up` that started it.
+    const redisPort = docker('port', containerOf(PROJECT, 'redis'), '6379').split('\n')[0]!.split(':').at(-1);
+    expect(await get(`http://127.0.0.1:${port}/`)).toMatch(new RegExp(`^hello from \\S+ pid \\d+ redis 127\\.0\\.0\\.1:${redisPort}$`, 'm'));
   });
 
   it('status, logs and env show the processes', async () => {

@@ -1,5 +1,7 @@
 /**
- * The project's own six-service stack on the real engine, from nothing to all healthy, through the real CLI.
+ * The project's own stack on the real engine, from nothing to all healthy, through the real CLI: six
+ * containers and two host processes (a migrate job and a worker, reaching postgres and redis on their random
+ * published ports through `${postgres.port:5432}` and `${redis.port:6379}`).
  * Redis, PostgreSQL and Prometheus are real; Qdrant and Grafana are the named STAND-INS; the RAG server is
  * ours and its /health checks qdrant, redis and prometheus for real. Random host ports (port 0) and a
  * separate project name keep it clear of a developer's running stack.
@@ -19,6 +21,7 @@ const env = {
   ...RANDOM_PORTS,
 };
 const SERVICES = ['grafana', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis'];
+const ALL = ['grafana', 'migrate', 'postgres', 'prometheus', 'qdrant', 'rag-server', 'redis', 'worker'];
 
 beforeAll(() => purge(PROJECT));
 afterAll(() => {
@@ -32,7 +35,7 @@ async function running(): Promise<void> {
   expect(r.code, r.stderr).toBe(0);
 }
 
-describe('the six-service stack', () => {
+describe('the project stack', () => {
   it('comes up from nothing to all healthy, in dependency order', async () => {
     purge(PROJECT);
     expect(projectContainers(PROJECT)).toEqual([]);
@@ -41,16 +44,13 @@ describe('the six-service stack', () => {
     expect(firstUp.code).toBe(0);
     const doc = JSON.parse(firstUp.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.waves).toEqual([
-      ['postgres', 'prometheus', 'qdrant', 'redis'],
-      ['grafana', 'rag-server'],
-    ]);
-    expect(doc.services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
-    for (const s of doc.services) expect(s).toMatchObject({ state: 'healthy', readyMs: expect.any(Number) });
+    expect(doc.waves).toEqual([['postgres', 'prometheus', 'qdrant', 'redis'], ['grafana', 'migrate', 'rag-server'], ['worker']]);
+    expect(doc.services.map((s: { name: string }) => s.name)).toEqual(ALL);
+    for (const s of doc.services) expect(s).toMatchObject({ state: s.name === 'migrate' ? 'completed' : 'healthy', readyMs: expect.any(Number) });
     expect(doc.services.some((s: { unchanged?: boolean }) => s.unchanged)).toBe(false);
-    // How each container was made: all six through the engine API (the local compose file uses nothing outside the whitelist).
+    // How each was made: all six containers through the engine API (the local compose file uses nothing outside the whitelist).
     expect(doc.created.map((c: { service: string; via: string; action: string }) => [c.service, c.via, c.action]).sort()).toEqual(
-      SERVICES.map((s) => [s, 'api', 'created']),
+      ALL.map((s) => [s, SERVICES.includes(s) ? 'api' : 'process', 'created']),
     );
     // Recorded for the closing note of the issue: wall time and each service's own time to ready.
     console.log(
@@ -64,8 +64,10 @@ describe('the six-service stack', () => {
     expect(r.code).toBe(0);
     const { services, supervisor } = JSON.parse(r.stdout);
     expect(supervisor).toBeNull();
-    expect(services.map((s: { name: string }) => s.name)).toEqual(SERVICES);
-    for (const s of services) {
+    expect(services.map((s: { name: string }) => s.name)).toEqual(ALL);
+    expect(services.find((s: { name: string }) => s.name === 'migrate')).toMatchObject({ state: 'exited', health: 'completed' });
+    expect(services.find((s: { name: string }) => s.name === 'worker')).toMatchObject({ state: 'running', health: 'healthy', lastProbe: { ok: true } });
+    for (const s of services.filter((x: { name: string }) => SERVICES.includes(x.name))) {
       expect(s).toMatchObject({ state: 'running', health: 'healthy', restarts: 0, lastProbe: { ok: true, error: null } });
       expect(s.ports[0].host).toBeGreaterThan(1024); // random host port resolved from the container
       expect(Object.keys(s).sort()).toEqual(['heal', 'health', 'lastProbe', 'name', 'ports', 'restarts', 'state']);
@@ -79,7 +81,8 @@ describe('the six-service stack', () => {
     const before = SERVICES.map((s) => startedAt(PROJECT, s));
     const r = await stack(['up', '--debug'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout.match(/already running and healthy; not restarted/g)).toHaveLength(SERVICES.length);
+    expect(r.stdout.match(/already running and healthy; not restarted/g)).toHaveLength(SERVICES.length + 1); // + worker
+    expect(r.stdout).toMatch(/migrate +completed \(completed earlier with this definition; not run again/);
     expect(r.stdout.match(/ starting\n/g)).toBeNull();
     // --debug says how every container was made: here each one kept, as its definition did not change.
     for (const s of SERVICES) expect(r.stdout).toMatch(new RegExp(`${s} +kept through the engine API\n`));
@@ -92,8 +95,9 @@ describe('the six-service stack', () => {
     expect(volumes.length).toBe(4);
     const r = await stack(['down'], env);
     expect(r.code).toBe(0);
-    // dependents stop before their dependencies
+    // dependents stop before their dependencies: the worker (a host process) before redis and postgres
     expect(occursBefore(r.stdout, 'rag-server   stopped', 'redis        stopping')).toBe(true);
+    expect(occursBefore(r.stdout, 'worker       stopped', 'postgres     stopping')).toBe(true);
     expect(projectContainers(PROJECT)).toEqual([]);
     expect(projectNetworks(PROJECT)).toEqual([]);
     expect(projectVolumes(PROJECT)).toEqual(volumes);

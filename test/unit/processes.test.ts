@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { interpolate } from '../../src/config/interpolate.js';
+import { endpointRefs, interpolate } from '../../src/config/interpolate.js';
 import { loadStack, missingSecrets } from '../../src/config/loader.js';
 import { programOf } from '../../src/config/process-checks.js';
 import { ConfigError } from '../../src/core/errors.js';
@@ -21,9 +21,9 @@ import { cli } from '../support/cli.js';
 
 const COMPOSE = 'services:\n  redis: { image: x }\n  db: { image: x }\n';
 
-function stackDir(services: string): string {
+function stackDir(services: string, extra = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'processes-'));
-  writeFileSync(join(dir, 'stack.yaml'), `version: 1\nname: p\ncompose: { files: [compose.yml] }\nservices:\n${services}`);
+  writeFileSync(join(dir, 'stack.yaml'), `version: 1\nname: p\ncompose: { files: [compose.yml] }\nservices:\n${services}${extra}`);
   writeFileSync(join(dir, 'compose.yml'), COMPOSE);
   mkdirSync(join(dir, 'app'));
   return dir;
@@ -105,11 +105,13 @@ describe('a host process in stack.yaml', () => {
     // The schema passes: the machine is looked at (program on PATH, paths, env files).
     const machine = stackDir(
       [
+        '  redis: {}',
         '  a: { command: "definitely-not-a-program-xyz --flag" }',
         '  b: { command: [./missing.sh] }',
         '  c: { command: "FOO=1 exec whatever" }',
         '  f: { command: [node], env_file: missing.env }',
         '  g: { command: [node], cwd: nowhere }',
+        '  h: { command: [node], env: { A: "${redis.port:6379}", B: "${nosuch.host:1}" } }',
         '',
       ].join('\n'),
     );
@@ -119,6 +121,8 @@ describe('a host process in stack.yaml', () => {
       expect.stringMatching(/services\.b\.command: "\.\/missing\.sh" is not an executable program at \.\/missing\.sh/),
       expect.stringMatching(/services\.f\.env_file: env file missing\.env does not exist/),
       expect.stringMatching(/services\.g\.cwd: directory nowhere does not exist; create it or fix cwd/),
+      expect.stringMatching(/services\.h\.env\.A: \$\{redis\.port:6379\}: h does not depend on redis, so it may start first; add redis to its depends_on/),
+      expect.stringMatching(/services\.h\.env\.B: \$\{nosuch\.host:1\} names "nosuch", which is not a service in this file/),
     ]);
     const r = await cli(['-f', join(machine, 'stack.yaml'), 'validate'], { env: { PATH: process.env['PATH'] } });
     expect(r.code).toBe(EXIT.CONFIG_INVALID);
@@ -150,6 +154,15 @@ describe('${VAR} in a process environment', () => {
     ['${PORT-7}', '7'],
     ['cost: $$5 and $5', 'cost: $5 and $5'], // $5 is not a name: kept as written
   ])('case %#: the template resolves as compose would', (template, value) => expect(interpolate(template, env)).toEqual({ ok: true, value }));
+  it('resolves ${SERVICE.port:N} and ${SERVICE.host:N} from what the runtime says, and leaves them as written for validation', () => {
+    const t = 'redis://${redis.host:6379}:${redis.port:6379}/0';
+    expect(endpointRefs(t)).toEqual([
+      { service: 'redis', what: 'host', port: 6379, text: '${redis.host:6379}' },
+      { service: 'redis', what: 'port', port: 6379, text: '${redis.port:6379}' },
+    ]);
+    expect(interpolate(t, env, { '${redis.host:6379}': '127.0.0.1', '${redis.port:6379}': '49153' })).toEqual({ ok: true, value: 'redis://127.0.0.1:49153/0' });
+    expect(interpolate(t, env)).toEqual({ ok: true, value: t });
+  });
   it('names every unset variable once, and refuses a malformed substitution', () => {
     expect(interpolate('${A}${B}${A}', env)).toEqual({ ok: false, missing: ['A', 'B'] });
     expect(interpolate('${1BAD}', env)).toMatchObject({ ok: false, error: expect.stringMatching(/"\$\{1BAD\}" is not a valid substitution/) });

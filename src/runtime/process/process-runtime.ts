@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StartFailedError, UsageError } from '../../core/errors.js';
-import { interpolateAll } from '../../config/interpolate.js';
+import { endpointRefs, interpolateAll } from '../../config/interpolate.js';
 import { parseEnv } from 'node:util';
 import type { ProcessSpec } from '../../config/types.js';
 import type { Endpoint } from '../../probes/types.js';
@@ -58,6 +58,8 @@ export interface ProcessRuntimeOptions {
   platform?: NodeJS.Platform;
   /** How often `events` looks for processes that ended while no stack process was their parent. */
   pollMs?: number;
+  /** Where another service of the stack listens for a container port (for `${SERVICE.port:N}` in env). */
+  resolve?: (service: string, port: number) => Promise<Endpoint>;
 }
 
 /** A process that dies without a stack parent: its exit code is not known. */
@@ -89,8 +91,11 @@ export class ProcessRuntime {
     return spec;
   }
 
-  /** The process's own variables: its env files, then its `env:` entries resolved against the stack's environment. */
-  private ownEnv(service: string): Record<string, string> {
+  /**
+   * The process's own variables: its env files, then its `env:` entries resolved against the stack's
+   * environment and, with `refs`, the endpoints of the services it names (`${redis.port:6379}`).
+   */
+  private ownEnv(service: string, refs?: Readonly<Record<string, string>>): Record<string, string> {
     const spec = this.spec(service);
     const fromFiles: Record<string, string> = {};
     for (const f of spec.envFiles) {
@@ -100,7 +105,7 @@ export class ProcessRuntime {
         throw new StartFailedError(`${service}: cannot read its env file ${f}: ${(err as Error).message}`, 'Create the file or fix env_file in stack.yaml.');
       }
     }
-    const { env, problems } = interpolateAll(spec.env, this.o.env);
+    const { env, problems } = interpolateAll(spec.env, this.o.env, refs);
     if (problems.length > 0)
       throw new StartFailedError(
         `${service}: env.${problems[0]!.key} ${problems[0]!.message}`,
@@ -109,7 +114,31 @@ export class ProcessRuntime {
     return { ...fromFiles, ...env };
   }
 
-  /** Digest of everything that makes a run of the process what it is; a change means "recreate" (and a job runs again). */
+  /** Where the services this process names in its env can be reached now (their published ports). */
+  private async refs(service: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const resolve = this.o.resolve ?? ((_s: string, port: number) => Promise.resolve({ host: '127.0.0.1', port }));
+    for (const template of Object.values(this.spec(service).env)) {
+      for (const ref of endpointRefs(template)) {
+        if (ref.text in out) continue;
+        try {
+          const at = await resolve(ref.service, ref.port);
+          out[ref.text] = ref.what === 'host' ? at.host : String(at.port);
+        } catch (err) {
+          throw new StartFailedError(
+            `${service}: ${ref.text}: ${(err as Error).message}`,
+            `Start ${ref.service} first (it is a dependency) and publish its port ${ref.port}.`,
+          );
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Digest of everything that makes a run of the process what it is; a change means "recreate" (and a job runs
+   * again). Endpoint references count as written: a dependency's new random port alone does not recreate.
+   */
   definition(service: string): string {
     const spec = this.spec(service);
     let own: Record<string, string>;
@@ -194,7 +223,7 @@ export class ProcessRuntime {
     const previous = this.o.store.read(service);
     // Whatever is left of an earlier run (a daemonized child, a dead leader's group) goes first.
     if (previous) await killTree(previous.pid, { graceMs: 2_000, platform: this.platform });
-    const env = { ...this.o.env, ...this.ownEnv(service) };
+    const env = { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
     const log = this.o.store.logFile(service);
     rotateIfLarge(log);
     const shown = typeof spec.command === 'string' ? spec.command : spec.command.join(' ');
@@ -294,9 +323,9 @@ export class ProcessRuntime {
   }
 
   /** Runs on the host, in the process's directory and environment (an `exec` probe of a process). */
-  exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+  async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
     const spec = this.spec(service);
-    const env = { ...this.o.env, ...this.ownEnv(service) };
+    const env = { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
     return new Promise((resolve) => {
       execFile(command[0]!, command.slice(1), { cwd: spec.cwd, env, signal, windowsHide: true, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
