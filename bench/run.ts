@@ -18,6 +18,7 @@ import { readOwner } from '../src/state/lock.js';
 import { statePaths } from '../src/state/paths.js';
 import { cpuSeconds, engineFloor, median, purge, rssMiB, sh, sleep, timed } from './measure.js';
 import { markdown, type BenchResults } from './report.js';
+import { idealScheduleMs } from './schedule-model.js';
 import { composeFile, randomDag, stackFile } from './synthetic.js';
 import { soak, validateScaling } from './soak.js';
 
@@ -214,6 +215,7 @@ async function syntheticGraphs(results: BenchResults): Promise<void> {
     const up = median(upMs);
     results.synthetic.push({
       engineFloorMs,
+      idealMs: idealScheduleMs(dag, engineFloorMs / n),
       firstRun,
       services: n,
       waves: planWaves(spec.services).length,
