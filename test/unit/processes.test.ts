@@ -3,6 +3,7 @@
  * their environment, and the pure parts of the process runtime: the start time that tells a reused pid apart
  * and the commands Windows' tree kill runs. The processes themselves run in test/integration/processes.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,9 @@ import { ConfigError } from '../../src/core/errors.js';
 import { findProgram } from '../../src/core/which.js';
 import { renderGraph } from '../../src/graph/render.js';
 import { parseProcStat, processStartTime, startTimeCommand } from '../../src/runtime/process/start-time.js';
+import { ProcessRuntime, type ProcessRecord, type ProcessStore } from '../../src/runtime/process/process-runtime.js';
 import { killTree, windowsKillCommands } from '../../src/runtime/process/tree-kill.js';
+import { until } from '../support/until.js';
 import { formatProblem } from '../../src/report/problems.js';
 import { cli } from '../support/cli.js';
 
@@ -233,5 +236,57 @@ describe('process identity and tree kill', () => {
     alive = true;
     expect(await killTree(42, { ...options, exec: async (f, a) => void (ran.push(`${f} ${a.join(' ')}`), (alive = false)) })).toBe('terminated');
     expect(ran).toEqual(['taskkill /PID 42 /T']);
+  });
+});
+
+describe('the process runtime with real processes (no engine)', () => {
+  const store = (dir: string): ProcessStore & { records: Map<string, ProcessRecord> } => {
+    const records = new Map<string, ProcessRecord>();
+    return {
+      records,
+      logFile: (s) => join(dir, `${s}.log`),
+      read: (s) => records.get(s),
+      write: (s, r) => void records.set(s, r),
+      remove: (s) => void records.delete(s),
+    };
+  };
+  const spec = (dir: string, command: string | string[]) => ({ command, cwd: dir, env: {}, envFiles: [], ports: [] });
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('starts, inspects, and stops with the exit code a signal gives; the output lands in the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procrt-'));
+    const s = store(dir);
+    const rt = new ProcessRuntime({ processes: { x: spec(dir, 'echo hello; exec sleep 30') }, env: { PATH: process.env['PATH']! }, store: s });
+    await rt.start('x');
+    expect(await rt.inspect('x')).toMatchObject({ state: 'running' });
+    await until('the echo in the log', async () => (await rt.output('x')).includes('hello'), 5_000);
+    await rt.stop('x', 5);
+    expect(await rt.inspect('x')).toMatchObject({ state: 'exited', exitCode: 143 });
+    expect(alive(s.records.get('x')!.pid)).toBe(false);
+  });
+
+  it('never signals a process that took over a recorded pid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procrt-'));
+    // An unrelated program, leader of its own process group, whose pid a stale record happens to name.
+    const other = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => other.once('spawn', r));
+    try {
+      const s = store(dir);
+      s.records.set('x', { pid: other.pid!, startTime: 'ticks:1', startedAt: '', definition: '', logOffset: 0 });
+      const rt = new ProcessRuntime({ processes: { x: spec(dir, ['sleep', '30']) }, env: { PATH: process.env['PATH']! }, store: s });
+      expect(await rt.inspect('x')).toMatchObject({ state: 'exited' }); // not ours
+      await rt.stop('x', 1);
+      await rt.down();
+      expect(alive(other.pid!)).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });

@@ -23,7 +23,7 @@ import type { ProcessSpec } from '../../config/types.js';
 import type { Endpoint } from '../../probes/types.js';
 import type { ContainerInfo, CreateOptions, CreateReport, RuntimeEvent } from '../types.js';
 import { linesFrom, readFrom, rotateIfLarge, sizeOf } from './log-file.js';
-import { processStartTime, procStartTimeSync } from './start-time.js';
+import { processStartTime, procStartTimeEvenZombie, procStartTimeSync } from './start-time.js';
 import { killTree } from './tree-kill.js';
 
 export interface ProcessRecord {
@@ -112,6 +112,22 @@ export class ProcessRuntime {
         'Set the variable in the environment or the env file, or give a default: ${VAR:-value}.',
       );
     return { ...fromFiles, ...env };
+  }
+
+  /**
+   * Whether the process group named by the record is still ours to signal: its leader is the recorded process
+   * (alive, or a zombie nobody reaped), or no process has that pid any more — then whatever is left in the group
+   * is our leftovers, since the OS does not hand out a pid still in use as a group id. A pid now held by another
+   * program means the whole group is long gone: nothing is signalled.
+   */
+  private async ownsGroup(service: string, record: ProcessRecord): Promise<boolean> {
+    if (await this.alive(service, record)) return true;
+    if (!pidAlive(record.pid)) return true;
+    return this.platform === 'linux' && procStartTimeEvenZombie(record.pid) === record.startTime;
+  }
+
+  private async killGroup(service: string, record: ProcessRecord, graceMs: number): Promise<void> {
+    if (await this.ownsGroup(service, record)) await killTree(record.pid, { graceMs, platform: this.platform });
   }
 
   /** Where the services this process names in its env can be reached now (their published ports). */
@@ -222,7 +238,7 @@ export class ProcessRuntime {
     const spec = this.spec(service);
     const previous = this.o.store.read(service);
     // Whatever is left of an earlier run (a daemonized child, a dead leader's group) goes first.
-    if (previous) await killTree(previous.pid, { graceMs: 2_000, platform: this.platform });
+    if (previous) await this.killGroup(service, previous, 2_000);
     const env = { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
     const log = this.o.store.logFile(service);
     rotateIfLarge(log);
@@ -284,7 +300,7 @@ export class ProcessRuntime {
   async stop(service: string, timeoutSeconds: number): Promise<void> {
     const record = this.o.store.read(service);
     if (!record || !(await this.alive(service, record))) {
-      if (record) await killTree(record.pid, { graceMs: 0, platform: this.platform }); // leftovers of a dead leader
+      if (record) await this.killGroup(service, record, 0); // leftovers of a dead leader
       return;
     }
     const child = this.children.get(service);
@@ -306,7 +322,7 @@ export class ProcessRuntime {
     await Promise.all(
       Object.keys(this.o.processes).map(async (s) => {
         const record = this.o.store.read(s);
-        if (record) await killTree(record.pid, { graceMs: 10_000, platform: this.platform });
+        if (record) await this.killGroup(s, record, 10_000);
         this.o.store.remove(s);
       }),
     );

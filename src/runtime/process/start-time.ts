@@ -22,6 +22,17 @@ export function parseProcStat(stat: string): string | undefined {
   return ticks && /^\d+$/.test(ticks) ? `ticks:${ticks}` : undefined;
 }
 
+/** Linux: the start time of a process even when it is a zombie (exited, not reaped). */
+export function procStartTimeEvenZombie(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19] && /^\d+$/.test(rest[19]) ? `ticks:${rest[19]}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Linux: the start time now, synchronously (one small /proc read), so every check also sees a zombie. */
 export function procStartTimeSync(pid: number): string | undefined {
   try {
