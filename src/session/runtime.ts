@@ -29,8 +29,8 @@ export function modelStore(paths: StatePaths): ModelStore {
 export function processStore(paths: StatePaths): ProcessStore {
   const record = (s: string) => join(paths.dir, 'processes', `${s}.json`);
   return {
-    logFile: (s) => {
-      ensurePrivateDir(join(paths.dir, 'logs'));
+    logFile: (s, forWriting) => {
+      if (forWriting) ensurePrivateDir(join(paths.dir, 'logs'));
       return join(paths.dir, 'logs', `${s}.log`);
     },
     read: (s) => {

@@ -4,7 +4,7 @@
  * a failing job, and the supervisor healing a killed process, opening the breaker on a crash loop and
  * adopting processes after it was itself SIGKILLed. Processes are checked in the process table.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,9 @@ describe('host processes in the graph (no supervisor)', () => {
     const logs = await stack(['-f', FILE, 'logs', 'api'], env);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain(`listening on ${port}`);
+    // Records and logs are private: files 0600 under 0700 directories.
+    const mode = (p: string) => statSync(join(state.dir, p)).mode & 0o777;
+    expect([mode('logs'), mode('processes'), mode('logs/api.log'), mode('processes/api.json')]).toEqual([0o700, 0o700, 0o600, 0o600]);
     const job = await stack(['-f', FILE, 'logs', 'migrate'], env);
     expect(job.stdout).toMatch(/migrating…\nmigration ends with 0/);
     const e = await stack(['-f', FILE, 'env', 'api'], env);

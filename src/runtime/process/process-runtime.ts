@@ -43,8 +43,8 @@ export interface ProcessRecord {
 
 /** Where records and logs live: private files in the stack's state directory, passed in by the session. */
 export interface ProcessStore {
-  /** The service's log file; its directory exists and is private. */
-  logFile(service: string): string;
+  /** The service's log file. With `forWriting`, its directory is made (private) first: reading leaves no trace. */
+  logFile(service: string, forWriting?: boolean): string;
   read(service: string): ProcessRecord | undefined;
   write(service: string, record: ProcessRecord): void;
   remove(service: string): void;
@@ -240,7 +240,7 @@ export class ProcessRuntime {
     // Whatever is left of an earlier run (a daemonized child, a dead leader's group) goes first.
     if (previous) await this.killGroup(service, previous, 2_000);
     const env = { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
-    const log = this.o.store.logFile(service);
+    const log = this.o.store.logFile(service, true);
     rotateIfLarge(log);
     const shown = typeof spec.command === 'string' ? spec.command : spec.command.join(' ');
     appendFileSync(log, `--- ${new Date().toISOString()} stack starts ${service}: ${shown}\n`, { mode: 0o600 });
