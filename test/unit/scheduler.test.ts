@@ -256,3 +256,32 @@ describe('scheduler', () => {
     expect(runtime.calls.some((c) => c.startsWith('start api'))).toBe(false);
   });
 });
+
+describe('jobs (kind: job)', () => {
+  it('run to exit 0 before their dependents start; one that exits non-zero fails up and skips its dependents', async () => {
+    const ok = setup({ migrate: { job: true, exitAfterMs: 300, exitCode: 0 }, api: { deps: ['migrate'], readyAfterMs: 100 } });
+    const result = await ok.run();
+    expect(result.outcome['migrate']!.state).toBe('completed');
+    expect(ok.startedAt('api')).toBeGreaterThanOrEqual(300);
+    const bad = setup({ migrate: { job: true, exitAfterMs: 300, exitCode: 3 }, api: { deps: ['migrate'], readyAfterMs: 100 } });
+    await expect(bad.run()).rejects.toThrow(/migrate failed; not started: api/);
+    expect(bad.startedAt('api')).toBeUndefined();
+    const failure = bad.events.find((e): e is Extract<StackEvent, { type: 'failure' }> => e.type === 'failure');
+    expect(failure?.report).toMatchObject({ service: 'migrate', kind: 'completed-nonzero', reason: expect.stringMatching(/exited with code 3/) });
+  });
+
+  it('a job that already completed is not run again, unless rerunJobs', async () => {
+    // Ran an hour ago (running: true sets its start then) and exited 0 after 10 ms: its container is still there.
+    const services = { migrate: { job: true, running: true, exitAfterMs: 10, exitCode: 0 }, api: { deps: ['migrate'], readyAfterMs: 100 } };
+    const once = setup(services);
+    const result = await once.run();
+    expect(once.startedAt('migrate')).toBeUndefined();
+    expect(result.outcome['migrate']).toMatchObject({ state: 'completed', unchanged: true });
+    expect(once.events).toContainEqual(
+      expect.objectContaining({ type: 'service', service: 'migrate', state: 'completed', detail: expect.stringMatching(/not run again/) }),
+    );
+    const again = setup(services);
+    await again.run({ rerunJobs: true });
+    expect(again.startedAt('migrate')).toBe(0);
+  });
+});
