@@ -1,14 +1,9 @@
 // The team's schema migration, run by `stack up` as a one-shot host job (kind: job in stack.yaml): it runs
 // once per definition, and the worker waits for it to complete. Idempotent, like any migration should be.
 import pg from 'pg';
+import { postgresConfig } from './postgres.mjs';
 
-const client = new pg.Client({
-  host: process.env.POSTGRES_HOST || '127.0.0.1',
-  port: Number(process.env.POSTGRES_PORT || 5432),
-  user: process.env.POSTGRES_USER,
-  password: process.env.POSTGRES_PASSWORD,
-  database: process.env.POSTGRES_DB,
-});
+const client = new pg.Client(postgresConfig());
 await client.connect();
 try {
   await client.query(`CREATE TABLE IF NOT EXISTS documents (

@@ -3,16 +3,10 @@
 // completed; healed by the supervisor like a container. Try: redis-cli -p 6379 LPUSH stack:jobs hello
 import Redis from 'ioredis';
 import pg from 'pg';
+import { postgresConfig } from './postgres.mjs';
 
 const redis = new Redis({ host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), maxRetriesPerRequest: null });
-const db = new pg.Pool({
-  host: process.env.POSTGRES_HOST || '127.0.0.1',
-  port: Number(process.env.POSTGRES_PORT || 5432),
-  user: process.env.POSTGRES_USER,
-  password: process.env.POSTGRES_PASSWORD,
-  database: process.env.POSTGRES_DB,
-  max: 2,
-});
+const db = new pg.Pool({ ...postgresConfig(), max: 2 });
 await db.query('SELECT 1 FROM documents LIMIT 1');
 console.log('worker ready: waiting for jobs on stack:jobs');
 

@@ -12,7 +12,7 @@ export class MixedRuntime implements Runtime {
     private readonly processes: ProcessRuntime,
   ) {}
 
-  private of(service: string): Runtime | ProcessRuntime {
+  private of(service: string): Runtime {
     return this.processes.has(service) ? this.processes : this.containers;
   }
 
@@ -106,8 +106,8 @@ export class MixedRuntime implements Runtime {
     }
   }
 
-  async unpause(service: string): Promise<void> {
-    if (!this.processes.has(service)) await this.containers.unpause(service);
+  unpause(service: string): Promise<void> {
+    return this.of(service).unpause(service);
   }
 
   streamLogs(service: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import type { JournalRecord } from '../../src/state/journal.js';
 import { readOwner } from '../../src/state/lock.js';
+import { systemProcesses } from '../../src/state/processes.js';
 import { containerOf, docker, purge, stack, startedAt, testState } from '../support/docker.js';
 import { until } from '../support/until.js';
 
@@ -24,14 +25,7 @@ const TREE_PIDS = join(work, 'tree-pids');
 let env: Record<string, string>;
 let port: number;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+const alive = (pid: number) => systemProcesses.alive(pid);
 const runs = () => readFileSync(MARKS, 'utf8').trim().split('\n').length;
 const treePids = () => readFileSync(TREE_PIDS, 'utf8').trim().split('\n').map(Number);
 const pidOf = (service: string) => JSON.parse(readFileSync(join(state.dir, 'processes', `${service}.json`), 'utf8')).pid as number;

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { loadStack } from '../../src/config/loader.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { formatProblem } from '../../src/report/problems.js';
 import { cli } from '../support/cli.js';
+import { configProblems } from '../support/config.js';
 
 const COMPOSE = 'services:\n  api: { image: x }\n  db: { image: x }\n';
 
@@ -24,15 +23,7 @@ function stackDir(stack: string, compose: string | false = COMPOSE): string {
 }
 const base = (files = '[compose.yml]', rest = '') => `version: 1\nname: h\ncompose: { files: ${files} }\n${rest}services:\n  api: {}\n  db: {}\n`;
 
-function problems(dir: string, env: Record<string, string> = {}): string[] {
-  try {
-    loadStack(join(dir, 'stack.yaml'), { env, cwd: dir });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('hostile YAML', () => {
   it('an alias bomb is refused with exit 2, not expanded', async () => {

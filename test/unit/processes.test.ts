@@ -12,7 +12,6 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 import { endpointRefs, interpolate } from '../../src/config/interpolate.js';
 import { loadStack, missingSecrets } from '../../src/config/loader.js';
 import { programOf } from '../../src/config/process-checks.js';
-import { ConfigError } from '../../src/core/errors.js';
 import { findProgram } from '../../src/core/which.js';
 import { renderGraph } from '../../src/graph/render.js';
 import { parseProcStat, processStartTime, startTimeCommand } from '../../src/runtime/process/start-time.js';
@@ -20,7 +19,9 @@ import { ProcessRuntime, type ProcessRecord, type ProcessStore } from '../../src
 import { killTree, windowsKillCommands } from '../../src/runtime/process/tree-kill.js';
 import { until } from '../support/until.js';
 import { formatProblem } from '../../src/report/problems.js';
+import { systemProcesses } from '../../src/state/processes.js';
 import { cli } from '../support/cli.js';
+import { configProblems } from '../support/config.js';
 
 const COMPOSE = 'services:\n  redis: { image: x }\n  db: { image: x }\n';
 
@@ -32,15 +33,7 @@ function stackDir(services: string, extra = ''): string {
   return dir;
 }
 
-function problems(dir: string, env: Record<string, string> = { PATH: process.env['PATH']! }): string[] {
-  try {
-    loadStack(join(dir, 'stack.yaml'), { env, cwd: dir });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
-}
+const problems = (dir: string) => configProblems(dir, { PATH: process.env['PATH']! });
 
 describe('a host process in stack.yaml', () => {
   const services = [
@@ -251,14 +244,7 @@ describe('the process runtime with real processes (no engine)', () => {
     };
   };
   const spec = (dir: string, command: string | string[]) => ({ command, cwd: dir, env: {}, envFiles: [], ports: [] });
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = (pid: number) => systemProcesses.alive(pid);
 
   it('starts, inspects, and stops with the exit code a signal gives; the output lands in the log', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'procrt-'));

@@ -21,10 +21,10 @@ import { endpointRefs, interpolateAll } from '../../config/interpolate.js';
 import { parseEnv } from 'node:util';
 import type { ProcessSpec } from '../../config/types.js';
 import type { Endpoint } from '../../probes/types.js';
-import type { ContainerInfo, CreateOptions, CreateReport, RuntimeEvent } from '../types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, Runtime, RuntimeEvent } from '../types.js';
 import { linesFrom, readFrom, rotateIfLarge, sizeOf } from './log-file.js';
 import { processStartTime, procStartTimeEvenZombie, procStartTimeSync } from './start-time.js';
-import { killTree } from './tree-kill.js';
+import { exists, killTree } from './tree-kill.js';
 
 export interface ProcessRecord {
   pid: number;
@@ -68,7 +68,7 @@ export const UNKNOWN_EXIT = -1;
 const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number =>
   code ?? (signal ? 128 + ((constants.signals as Record<string, number>)[signal] ?? 0) : UNKNOWN_EXIT);
 
-export class ProcessRuntime {
+export class ProcessRuntime implements Runtime {
   private readonly children = new Map<string, ChildProcess>();
   /** Settles when a child of ours has exited and its exit is recorded. */
   private readonly exits = new Map<string, Promise<void>>();
@@ -84,6 +84,12 @@ export class ProcessRuntime {
   has(service: string): boolean {
     return service in this.o.processes;
   }
+
+  /** Nothing to reach: the processes run here. */
+  async ping(): Promise<void> {}
+
+  /** A process is never paused by stack. */
+  async unpause(): Promise<void> {}
 
   private spec(service: string): ProcessSpec {
     const spec = this.o.processes[service];
@@ -122,12 +128,17 @@ export class ProcessRuntime {
    */
   private async ownsGroup(service: string, record: ProcessRecord): Promise<boolean> {
     if (await this.alive(service, record)) return true;
-    if (!pidAlive(record.pid)) return true;
+    if (!exists(record.pid)) return true;
     return this.platform === 'linux' && procStartTimeEvenZombie(record.pid) === record.startTime;
   }
 
   private async killGroup(service: string, record: ProcessRecord, graceMs: number): Promise<void> {
     if (await this.ownsGroup(service, record)) await killTree(record.pid, { graceMs, platform: this.platform });
+  }
+
+  /** What the process runs with: the stack's environment, then its own (endpoints resolved now). */
+  private async environment(service: string): Promise<Record<string, string>> {
+    return { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
   }
 
   /** Where the services this process names in its env can be reached now (their published ports). */
@@ -171,7 +182,7 @@ export class ProcessRuntime {
 
   private alive(service: string, record: ProcessRecord): Promise<boolean> | boolean {
     if (this.platform === 'linux') return procStartTimeSync(record.pid) === record.startTime && record.startTime !== '';
-    if (!pidAlive(record.pid)) return false;
+    if (!exists(record.pid)) return false;
     const key = `${record.pid}:${record.startTime}`;
     if (this.verified.get(service) === key) return true;
     return processStartTime(record.pid, this.platform).then((now) => {
@@ -239,7 +250,7 @@ export class ProcessRuntime {
     const previous = this.o.store.read(service);
     // Whatever is left of an earlier run (a daemonized child, a dead leader's group) goes first.
     if (previous) await this.killGroup(service, previous, 2_000);
-    const env = { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
+    const env = await this.environment(service);
     const log = this.o.store.logFile(service, true);
     rotateIfLarge(log);
     const shown = typeof spec.command === 'string' ? spec.command : spec.command.join(' ');
@@ -341,7 +352,7 @@ export class ProcessRuntime {
   /** Runs on the host, in the process's directory and environment (an `exec` probe of a process). */
   async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
     const spec = this.spec(service);
-    const env = { ...this.o.env, ...this.ownEnv(service, await this.refs(service)) };
+    const env = await this.environment(service);
     return new Promise((resolve) => {
       execFile(command[0]!, command.slice(1), { cwd: spec.cwd, env, signal, windowsHide: true, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
@@ -416,14 +427,5 @@ export class ProcessRuntime {
       if (text) out.write(text);
       offset = end;
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

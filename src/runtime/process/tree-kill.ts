@@ -26,14 +26,19 @@ export function windowsKillCommands(pid: number): { graceful: [string, string[]]
   return { graceful: ['taskkill', ['/PID', String(pid), '/T']], force: ['taskkill', ['/PID', String(pid), '/T', '/F']] };
 }
 
-/** Whether anything of the tree rooted at `pid` still runs (POSIX: any member of its process group). */
-export function treeAlive(pid: number, platform: NodeJS.Platform = process.platform): boolean {
+/** Whether a process (pid) or a process group (-pgid) exists: signal 0 delivers nothing, only checks. */
+export function exists(target: number): boolean {
   try {
-    process.kill(platform === 'win32' ? pid : -pid, 0);
+    process.kill(target, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether anything of the tree rooted at `pid` still runs (POSIX: any member of its process group). */
+export function treeAlive(pid: number, platform: NodeJS.Platform = process.platform): boolean {
+  return exists(platform === 'win32' ? pid : -pid);
 }
 
 function signalTree(pid: number, signal: NodeJS.Signals): void {
