@@ -62,6 +62,20 @@ export function timeKey(t: string): string {
   return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}` : t;
 }
 
+/**
+ * Where a container's current run starts in its log, as an engine timestamp (undefined: the whole log is
+ * this run's). Not StartedAt: the engine records that after the process is running, so a first line written
+ * at once is stamped before it. The end of the previous run is the honest cut; a container never stopped
+ * has no previous run; a stopped one (FinishedAt after StartedAt) is read from its last start.
+ */
+export function currentRunCut(state: { StartedAt: string; FinishedAt: string }): { at: string; key: string } | undefined {
+  const finished = Date.parse(state.FinishedAt);
+  if (!(finished > 0)) return undefined; // "0001-01-01T00:00:00Z": never stopped
+  if (timeKey(state.FinishedAt) <= timeKey(state.StartedAt)) return { at: state.FinishedAt, key: timeKey(state.FinishedAt) };
+  // Stopped now: the run before the last one ended at an unknown time, so the last run is read from its start.
+  return { at: state.StartedAt, key: timeKey(state.StartedAt) };
+}
+
 /** The most lines of a container's current run that a log probe reads. */
 const OUTPUT_LINES = 10_000;
 
@@ -355,30 +369,29 @@ export class DockerRuntime implements Runtime {
       .slice(-tail);
   }
 
-  /** Lines the container's current run has written (since its last start; at most the last OUTPUT_LINES). */
+  /** Lines the container's current run has written (at most the last OUTPUT_LINES). */
   async output(service: string): Promise<string[]> {
     const id = await this.containerId(service);
     if (!id) return [];
     const container = this.docker.getContainer(id);
     const info = await container.inspect();
-    const started = Date.parse(info.State.StartedAt);
-    if (!info.State.Running && !(started > 0)) return [];
+    if (!info.State.Running && !(Date.parse(info.State.StartedAt) > 0)) return [];
+    const cut = currentRunCut(info.State);
     const raw = (await container.logs({
       stdout: true,
       stderr: true,
       timestamps: true,
-      since: Math.floor(started / 1000),
+      ...(cut ? { since: Math.floor(Date.parse(cut.at) / 1000) } : {}),
       tail: OUTPUT_LINES,
       follow: false,
     })) as unknown as Buffer;
     // `since` counts whole seconds: lines of the previous run in the same second are dropped by their timestamp.
-    const startedKey = timeKey(info.State.StartedAt);
     return (info.Config.Tty ? raw.toString('utf8') : demux(raw))
       .split('\n')
       .filter((l) => l.length > 0)
       .flatMap((l) => {
-        const cut = l.indexOf(' ');
-        return cut > 0 && timeKey(l.slice(0, cut)) < startedKey ? [] : [l.slice(cut + 1)];
+        const space = l.indexOf(' ');
+        return cut && space > 0 && timeKey(l.slice(0, space)) < cut.key ? [] : [l.slice(space + 1)];
       });
   }
 

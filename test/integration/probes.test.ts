@@ -15,10 +15,11 @@ import { DEFAULTS } from '../../src/config/normalize.js';
 import type { ProbeSpec, StackSpec } from '../../src/config/types.js';
 import { systemClock } from '../../src/core/clock.js';
 import { probeContext } from '../../src/engine/gate.js';
+import { until } from '../support/until.js';
 import { runProbe } from '../../src/probes/run-probe.js';
 import { SETTLE_MS } from '../../src/probes/tcp-probe.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { purge } from '../support/docker.js';
+import { containerOf, docker, purge } from '../support/docker.js';
 
 const PROJECT = 'stack-test-probes';
 const env = { PROBE_PG_PASSWORD: 'pr0be-secret', PROBE_REDIS_PASSWORD: 'r3dis-secret' };
@@ -170,6 +171,13 @@ describe('log probe (a container)', () => {
     expect(await attempt('idle', probe({ type: 'log', pattern: '^up$' }))).toMatchObject({ ok: true, detail: 'log line matched: up' });
     const r = await attempt('idle', probe({ type: 'log', pattern: 'ready to serve' }));
     expect(r.error).toBe('no line of this run matches /ready to serve/ yet (1 line, last: up)');
+  });
+  it('after a restart reads only the new run, including a line written the instant it started', async () => {
+    // Not testcontainers' restart: its log wait reads from the restart time and loses the same early line.
+    docker('restart', '-t', '0', containerOf(PROJECT, 'idle'));
+    // The new run's "up" is written before the engine records its start: it must still count, the old one must not.
+    await until('the restarted container has written its line', async () => (await runtime.output('idle')).length > 0, 10_000);
+    expect(await runtime.output('idle')).toEqual(['up']);
   });
 });
 

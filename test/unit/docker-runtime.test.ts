@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { dockerFromEnv, timeKey, UNUSED_BY_STACK } from '../../src/runtime/docker-runtime.js';
+import { currentRunCut, dockerFromEnv, timeKey, UNUSED_BY_STACK } from '../../src/runtime/docker-runtime.js';
 
 const require = createRequire(import.meta.url);
 
@@ -34,5 +34,21 @@ describe('engine timestamps (which log lines belong to the current run)', () => 
     expect(timeKey('2026-11-24T10:20:01.1234Z') < timeKey('2026-11-24T10:20:01.123456789Z')).toBe(true);
     expect(timeKey('2026-11-24T10:20:01Z') < timeKey('2026-11-24T10:20:01.000000001Z')).toBe(true);
     expect(timeKey('2026-11-24T10:20:01.5Z') < timeKey('2026-11-24T10:20:02Z')).toBe(true);
+  });
+});
+
+describe("where a container's current run starts in its log", () => {
+  const NEVER = '0001-01-01T00:00:00Z';
+  it('a container never stopped: the whole log (its first line may be stamped before StartedAt)', () => {
+    expect(currentRunCut({ StartedAt: '2026-11-24T10:20:01.5Z', FinishedAt: NEVER })).toBeUndefined();
+  });
+  it('a restarted container: after the previous run ended, not after the recorded start', () => {
+    expect(currentRunCut({ StartedAt: '2026-11-24T10:20:05.9Z', FinishedAt: '2026-11-24T10:20:05.2Z' })).toEqual({
+      at: '2026-11-24T10:20:05.2Z',
+      key: timeKey('2026-11-24T10:20:05.2Z'),
+    });
+  });
+  it('a stopped container: its last run, from its start', () => {
+    expect(currentRunCut({ StartedAt: '2026-11-24T10:20:01.1Z', FinishedAt: '2026-11-24T10:20:09Z' })?.at).toBe('2026-11-24T10:20:01.1Z');
   });
 });
