@@ -14,6 +14,9 @@ export const EXIT = {
   INTERRUPTED: 130,
 } as const satisfies Record<StackErrorCode | 'OK' | 'INTERNAL', number>;
 
+/** `stack diff` / `up --dry-run`: up would change something (0: nothing to do). */
+export const EXIT_WOULD_CHANGE = 8;
+
 /** Internal: the detached supervisor lost the race for the lock; its parent then joins the winner. */
 export const EXIT_LOCK_LOST = 75;
 

@@ -10,6 +10,7 @@ import { graphJson, renderGraph, type GraphFormat } from '../graph/render.js';
 import { planText } from '../report/plan-text.js';
 import { formatProblem } from '../report/problems.js';
 import type { UpFlags } from './commands/up.js';
+import type { DiffFlags } from './commands/diff.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
 import { unknownServices, wholeNumber, withProfile } from './flags.js';
 import { EXIT, errorJson, exitCodeFor } from './exit-codes.js';
@@ -116,7 +117,22 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--detach', 'then supervise in the background; returns once the stack is healthy (`stack down` stops it)')
     .option('--wait-timeout <duration>', 'fail unless everything is healthy this long after up began (seconds or 90s, 2m)')
     .option('--rerun-jobs', 'run jobs (kind: job) again, even those that completed with their current definition')
-    .action(async (services: string[], o: UpFlags, cmd: Command) => (await import('./commands/up.js')).upCommand(services, o, globals(cmd), io));
+    .option('--keep-orphans', 'leave containers and processes of services no longer defined as they are (default: stop and remove them)')
+    .option('--dry-run', 'print what up would do, in order, and change nothing (as `stack diff`; exit 8 when something would change)')
+    .action(async (services: string[], o: UpFlags, cmd: Command) =>
+      o.dryRun
+        ? setExit(await (await import('./commands/diff.js')).diffCommand(services, o, globals(cmd), io))
+        : (await import('./commands/up.js')).upCommand(services, o, globals(cmd), io),
+    );
+
+  program
+    .command('diff [services...]')
+    .description('what `stack up` would create, recreate (and why), start, run and remove, in order; changes nothing (exit 8 when something would change)')
+    .option('--rerun-jobs', 'as up --rerun-jobs')
+    .option('--keep-orphans', 'as up --keep-orphans')
+    .action(async (services: string[], o: DiffFlags, cmd: Command) =>
+      setExit(await (await import('./commands/diff.js')).diffCommand(services, o, globals(cmd), io)),
+    );
 
   program
     .command('autostart')

@@ -67,6 +67,8 @@ export type StackEvent =
   | { type: 'failure'; at: number; report: FailureReport }
   | { type: 'stop'; at: number; service: string; phase: 'begin' | 'end' }
   | { type: 'removed'; at: number; volumes: boolean }
+  /** A service the stack no longer defines that still had a container or process: removed by `up`, or kept (--keep-orphans). */
+  | { type: 'orphan'; at: number; service: string; action: 'removed' | 'kept' }
   | { type: 'done'; at: number; ok: boolean; durationMs: number; outcome: Record<string, ServiceOutcome>; error?: ErrorSummary }
   | SupervisorEvent;
 

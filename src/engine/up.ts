@@ -43,13 +43,29 @@ export interface UpOptions {
   expectedReadyMs?: Readonly<Record<string, number>>;
   /** Run every selected job again, even one that already completed with its current definition. */
   rerunJobs?: boolean;
+  /**
+   * Leave orphans (containers or processes of services no longer defined) as they are. By default `up` stops
+   * and removes them first, as `docker compose up --remove-orphans` does (their volumes stay).
+   */
+  keepOrphans?: boolean;
 }
+
+/** How long an orphan gets to stop before it is killed. */
+const ORPHAN_STOP_SECONDS = 10;
 
 /**
  * The engine serializes container starts (about 0.2 s each here): with every start in flight at once each one
  * finishes late. A few at a time, longest chain first, lets the services others wait for finish first.
  */
 export const START_SLOTS = 4;
+
+/** Jobs, and any service a dependent waits on with condition: completed: they must run to exit 0. */
+export function mustComplete(services: Readonly<Record<string, ServiceSpec>>, selected: readonly string[]): Set<string> {
+  return new Set([
+    ...selected.filter((n) => services[n]!.job),
+    ...selected.flatMap((n) => services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)),
+  ]);
+}
 
 export interface UpResult {
   durationMs: number;
@@ -119,6 +135,11 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   // The engine answers before anything is announced or written: an unreachable engine leaves no trace.
   await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
+  // Orphans go first: they may hold the host ports the new definitions publish.
+  for (const orphan of await runtime.orphans()) {
+    if (!options.keepOrphans) await runtime.removeOrphan(orphan, ORPHAN_STOP_SECONDS);
+    emit({ type: 'orphan', at: clock.now(), service: orphan, action: options.keepOrphans ? 'kept' : 'removed' });
+  }
 
   const rank = chainBelow(spec.services, selected, expectedWeight(options.expectedReadyMs ?? {}, selected));
   const creation = createAll({ runtime, clock, emit }, startOrder(waves, rank), (n) => spec.services[n]!.composeService);
@@ -126,11 +147,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
 
   const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();
-  // Jobs, and any service a dependent waits on with condition: completed, must run to exit 0.
-  const needsCompletion = new Set([
-    ...selected.filter((n) => spec.services[n]!.job),
-    ...selected.flatMap((n) => spec.services[n]!.dependsOn.filter((d) => d.condition === 'completed').map((d) => d.service)),
-  ]);
+  const needsCompletion = mustComplete(spec.services, selected);
   const setState = (name: string, state: ServiceState, detail?: string, sinceStartMs?: number) => {
     const t = tracks.get(name)!;
     t.state = state;

@@ -79,6 +79,13 @@ export function describeSupervisorEvent(e: StackEvent, width = 12): string | und
  * What creating did, per service: a recreated service (and why) and one created by the compose CLI instead of
  * the engine API (and why) always; with `all` (--debug) every service, kept and created ones too.
  */
+/** An orphan (a service no longer defined that still had a container or process), as `up` dealt with it. */
+export function orphanText(action: 'removed' | 'kept'): string {
+  return action === 'removed'
+    ? 'removed: no longer defined in the compose files or stack.yaml (an orphan; its volumes stay)'
+    : 'is an orphan (no longer defined) and was left as it is (--keep-orphans)';
+}
+
 export function createLines(reports: readonly CreateReport[], all: boolean, width = 12): string[] {
   return reports
     .filter((r) => all || r.action === 'recreated' || r.via === 'compose')

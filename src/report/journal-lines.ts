@@ -1,7 +1,7 @@
 /** The journal as lines for `stack events`: the date, the time and what happened. */
 import { formatDuration } from '../config/duration.js';
 import type { JournalRecord } from '../state/journal.js';
-import { clockTime, describeSupervisorEvent } from './format.js';
+import { clockTime, describeSupervisorEvent, orphanText } from './format.js';
 
 export const journalLine = (r: JournalRecord): string => `${r.ts.slice(0, 10)} ${clockTime(r.at)} ${describeRecord(r)}\n`;
 
@@ -26,6 +26,8 @@ export function describeRecord(r: JournalRecord): string {
       return r.ok ? `up done: all healthy in ${formatDuration(r.durationMs)}` : `up failed: ${r.error?.message ?? 'see above'}`;
     case 'stop':
       return `${r.service.padEnd(12)} ${r.phase === 'begin' ? 'stopping' : 'stopped'}`;
+    case 'orphan':
+      return `${r.service.padEnd(12)} ${orphanText(r.action)}`;
     case 'removed':
       return `down: containers and networks removed${r.volumes ? ', volumes too' : ''}`;
     default:

@@ -11,6 +11,8 @@ export interface UpDocument {
   waves?: string[][];
   /** How each compose service's container was made: through the engine API or compose, created, kept or recreated, and why. */
   created?: CreateReport[];
+  /** Services no longer defined that still had a container or process: removed, or kept with --keep-orphans. */
+  orphans?: { service: string; action: 'removed' | 'kept' }[];
   services: ({ name: string } & ServiceOutcome)[];
   failures: FailureReport[];
   error?: { code: string; exitCode: number; message: string; hint?: string };
@@ -23,6 +25,7 @@ export class JsonRenderer implements Renderer {
   onEvent(e: StackEvent): void {
     if (e.type === 'plan') Object.assign(this.doc, { strategy: e.strategy, waves: e.waves });
     if (e.type === 'failure') this.doc.failures.push(e.report);
+    if (e.type === 'orphan') (this.doc.orphans ??= []).push({ service: e.service, action: e.action });
     if (e.type === 'create' && e.phase === 'begin') this.createBegin ??= e.at; // from the first batch to the last
     if (e.type === 'create' && e.phase === 'end' && this.createBegin !== undefined) this.doc.createMs = e.at - this.createBegin;
     if (e.type === 'create' && e.phase === 'end' && e.reports) this.doc.created = [...(this.doc.created ?? []), ...e.reports];

@@ -1,7 +1,7 @@
 /** Timestamped lines for CI logs and editors' task terminals: no colours, no cursor movement, stable order. */
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../core/events.js';
-import { clockTime, createLines, describeSupervisorEvent, formatReport, interrupted } from './format.js';
+import { clockTime, createLines, describeSupervisorEvent, formatReport, interrupted, orphanText } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 export class PlainRenderer implements Renderer {
@@ -54,6 +54,9 @@ export class PlainRenderer implements Renderer {
         break;
       case 'stop':
         this.line(e.at, `${e.service.padEnd(this.width)} ${e.phase === 'begin' ? 'stopping' : 'stopped'}`);
+        break;
+      case 'orphan':
+        this.line(e.at, `${e.service.padEnd(this.width)} ${orphanText(e.action)}`);
         break;
       case 'removed':
         this.line(e.at, `removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept; --volumes removes them)'}`);

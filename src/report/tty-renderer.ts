@@ -2,7 +2,7 @@
 import { Listr, type DefaultRenderer, type ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../config/duration.js';
 import type { StackEvent } from '../core/events.js';
-import { clockTime, createLines, describeSupervisorEvent, formatReport, interrupted } from './format.js';
+import { clockTime, createLines, describeSupervisorEvent, formatReport, interrupted, orphanText } from './format.js';
 import type { Output, Renderer } from './renderer.js';
 
 type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, never>;
@@ -29,6 +29,7 @@ export class TtyRenderer implements Renderer {
     if (e.type === 'failure') this.after.push(...formatReport(e.report), '');
     if (e.type === 'create' && e.phase === 'end') this.after.unshift(...createLines(e.reports ?? [], this.verbose));
     if (e.type === 'stop' && e.phase === 'end') this.out.write(`✔ stopped ${e.service}\n`);
+    if (e.type === 'orphan') this.out.write(`${e.action === 'removed' ? '✔' : '!'} ${e.service} ${orphanText(e.action)}\n`);
     if (e.type === 'removed') this.out.write(`✔ removed containers and networks${e.volumes ? ' and volumes' : ' (volumes kept)'}\n`);
     const supervision = describeSupervisorEvent(e);
     if (supervision) this.out.write(`${clockTime(e.at)} ${supervision}\n`); // after the live view: plain lines

@@ -87,15 +87,8 @@ export async function createContainers(
 async function createOne(docker: Docker, plan: ContainerPlan, found: Existing | undefined): Promise<CreateReport> {
   const hash = (plan.body['Labels'] as Record<string, string>)[composeLabel('config-hash')]!;
   if (found && found.hash === hash) return { service: plan.service, via: 'api', action: 'kept' };
-  let why = 'its compose definition changed';
-  if (found) {
-    const old = docker.getContainer(found.id);
-    why = await old.inspect().then(
-      (info) => whatChanged(info as unknown as { Config: Body; HostConfig: Body }, plan.body),
-      () => why,
-    );
-    await old.remove({ force: true, v: false });
-  }
+  const why = found ? await describeChange(docker, found, plan.body) : '';
+  if (found) await docker.getContainer(found.id).remove({ force: true, v: false });
   let container: Docker.Container;
   try {
     container = await docker.createContainer(plan.body as Docker.ContainerCreateOptions);
@@ -111,6 +104,17 @@ async function createOne(docker: Docker, plan: ContainerPlan, found: Existing | 
       });
   }
   return found ? { service: plan.service, via: 'api', action: 'recreated', reason: why } : { service: plan.service, via: 'api', action: 'created' };
+}
+
+/** Why the existing container differs from the planned body, in words (see whatChanged). */
+export async function describeChange(docker: Docker, found: Existing, body: Body): Promise<string> {
+  return docker
+    .getContainer(found.id)
+    .inspect()
+    .then(
+      (info) => whatChanged(info as unknown as { Config: Body; HostConfig: Body }, body),
+      () => 'its compose definition changed',
+    );
 }
 
 type Body = Record<string, unknown>;

@@ -12,7 +12,7 @@ import { whichOnPath } from '../core/which.js';
 import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createContainers, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
+import { createContainers, describeChange, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
 import {
   projectResources,
   servicePlan,
@@ -216,6 +216,31 @@ export class DockerRuntime implements Runtime {
     const tags = await this.imageTags();
     const snap = await this.modelSnapshot(tags);
     const cli = await this.composeCli();
+    const { resources, viaApi, viaCompose } = this.route(composeServices, tags, snap);
+    const { networks, volumes } = resources;
+    await ensureResources(
+      this.docker,
+      this.project.name,
+      [...new Set(viaApi.flatMap((p) => p.networks))].map((k) => networks.get(k) as NetworkPlan),
+      [...new Set(viaApi.flatMap((p) => p.volumes))].map((k) => volumes.get(k) as VolumePlan),
+    );
+    const existing = await existingContainers(this.docker, this.project.name);
+    const [made] = await Promise.all([
+      createContainers(this.docker, viaApi, existing, onCreated),
+      viaCompose.length > 0
+        ? this.composeCreate(
+            viaCompose.map((r) => r.service),
+            true,
+            onCreated,
+            cli,
+          )
+        : undefined,
+    ]);
+    return [...made, ...viaCompose];
+  }
+
+  /** Which services the fast path creates through the API (and their plans), which go to compose and why. */
+  private route(composeServices: readonly string[], tags: Map<string, string>, snap: ModelSnapshot) {
     const identity: ProjectIdentity = {
       name: this.project.name,
       flavor: snap.flavor,
@@ -241,26 +266,48 @@ export class DockerRuntime implements Runtime {
       } else if (planned.path === 'api') viaApi.push(planned.plan);
       else viaCompose.push({ service, via: 'compose', action: 'created', reason: planned.reason });
     }
-    const { networks, volumes } = resources;
-    await ensureResources(
-      this.docker,
-      this.project.name,
-      [...new Set(viaApi.flatMap((p) => p.networks))].map((k) => networks.get(k) as NetworkPlan),
-      [...new Set(viaApi.flatMap((p) => p.volumes))].map((k) => volumes.get(k) as VolumePlan),
-    );
+    return { resources, viaApi, viaCompose };
+  }
+
+  /**
+   * What `create` would do, from the same hashes: an existing container whose config-hash label is compose's is
+   * kept, any other is recreated (why: the fields that differ, for what the fast path translates).
+   */
+  async preview(composeServices: readonly string[]): Promise<CreateReport[]> {
+    const tags = await this.imageTags();
+    const snap = await this.modelSnapshot(tags);
+    const fast = this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0';
+    const { viaApi, viaCompose } = this.route(composeServices, tags, snap);
     const existing = await existingContainers(this.docker, this.project.name);
-    const [made] = await Promise.all([
-      createContainers(this.docker, viaApi, existing, onCreated),
-      viaCompose.length > 0
-        ? this.composeCreate(
-            viaCompose.map((r) => r.service),
-            true,
-            onCreated,
-            cli,
-          )
-        : undefined,
-    ]);
-    return [...made, ...viaCompose];
+    return Promise.all(
+      composeServices.map(async (service): Promise<CreateReport> => {
+        const plan = fast ? viaApi.find((p) => p.service === service) : undefined;
+        const compose = fast ? viaCompose.find((r) => r.service === service) : { reason: 'STACK_FAST_CREATE=0' };
+        const via = plan ? 'api' : 'compose';
+        const found = existing.get(service);
+        if (!found) return { service, via, action: 'created', ...(compose?.reason ? { reason: compose.reason } : {}) };
+        if (!snap.hashes[service] || found.hash === snap.hashes[service]) return { service, via, action: 'kept' };
+        const reason = plan ? await describeChange(this.docker, found, plan.body) : 'its compose definition changed';
+        return { service, via, action: 'recreated', reason };
+      }),
+    );
+  }
+
+  /** Containers of services that are no longer in the compose files (compose's own meaning of an orphan). */
+  async orphans(): Promise<string[]> {
+    const snap = await this.modelSnapshot(await this.imageTags());
+    const existing = await existingContainers(this.docker, this.project.name);
+    return [...existing.keys()].filter((s) => s !== '' && !(s in snap.model.services)).sort();
+  }
+
+  async removeOrphan(service: string, timeoutSeconds: number): Promise<void> {
+    for (const c of await listProjectContainers(this.docker, this.project.name, service)) {
+      const container = this.docker.getContainer(c.Id);
+      await container.stop({ t: timeoutSeconds }).catch(() => undefined); // already stopped
+      await container.remove({ force: true, v: false }).catch((err: unknown) => {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      });
+    }
   }
 
   /** The compose CLI's `up --no-start`, in batches of 40 (v1 slows down superlinearly with many services in one call). */

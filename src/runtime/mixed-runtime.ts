@@ -27,6 +27,23 @@ export class MixedRuntime implements Runtime {
     return [...a, ...b];
   }
 
+  async preview(services: readonly string[]): Promise<CreateReport[]> {
+    const own = services.filter((s) => this.processes.has(s));
+    const rest = services.filter((s) => !this.processes.has(s));
+    const [a, b] = await Promise.all([this.processes.preview(own), rest.length > 0 ? this.containers.preview(rest) : []]);
+    return [...a, ...b];
+  }
+
+  async orphans(): Promise<string[]> {
+    const [a, b] = await Promise.all([this.processes.orphans(), this.containers.orphans()]);
+    return [...new Set([...a, ...b])].sort();
+  }
+
+  async removeOrphan(service: string, timeoutSeconds: number): Promise<void> {
+    if ((await this.processes.orphans()).includes(service)) await this.processes.removeOrphan(service, timeoutSeconds);
+    if ((await this.containers.orphans()).includes(service)) await this.containers.removeOrphan(service, timeoutSeconds);
+  }
+
   inspect(service: string): Promise<ContainerInfo | undefined> {
     return this.of(service).inspect(service);
   }

@@ -55,6 +55,15 @@ export interface Runtime {
    * container is kept when its definition is unchanged and recreated when it changed.
    */
   create(composeServices: readonly string[], options?: CreateOptions): Promise<CreateReport[]>;
+  /**
+   * What `create` would report for these services, touching nothing: created, kept, or recreated and why
+   * (compose may be asked for its model, which is cached as `create` would cache it).
+   */
+  preview(composeServices: readonly string[]): Promise<CreateReport[]>;
+  /** Services the project still has a container (or process record) for that the stack no longer defines. */
+  orphans(): Promise<string[]>;
+  /** Stops and removes an orphan's container (its volumes stay) or process. */
+  removeOrphan(service: string, timeoutSeconds: number): Promise<void>;
   inspect(composeService: string): Promise<ContainerInfo | undefined>;
   /** Every container of the project by compose service, from one list call (inspected in parallel). */
   inspectAll(): Promise<Map<string, ContainerInfo>>;

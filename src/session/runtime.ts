@@ -1,5 +1,5 @@
 /** The real runtime for a loaded stack: one place for the CLI and the library API. */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackSpec } from '../config/types.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
@@ -41,6 +41,13 @@ export function processStore(paths: StatePaths): ProcessStore {
         return undefined;
       }
     },
+    list: () => {
+      try {
+        return readdirSync(join(paths.dir, 'processes')).flatMap((f) => (f.endsWith('.json') ? [f.slice(0, -'.json'.length)] : []));
+      } catch {
+        return [];
+      }
+    },
     write: (s, r) => writePrivateFile(record(s), `${JSON.stringify(r)}\n`),
     remove: (s) => rmSync(record(s), { force: true }),
   };
@@ -59,11 +66,13 @@ export function runtimeFor(spec: StackSpec, paths: StatePaths): Runtime {
     },
   );
   const processes = Object.fromEntries(Object.values(spec.services).flatMap((s) => (s.process ? [[s.name, s.process] as const] : [])));
-  if (Object.keys(processes).length === 0) return containers;
+  const store = processStore(paths);
+  // Without processes of its own the stack may still have records of ones it no longer defines (orphans).
+  if (Object.keys(processes).length === 0 && store.list().length === 0) return containers;
   // `${redis.port:6379}` in a process's env: wherever the stack's runtime says that service listens.
   const mixed: MixedRuntime = new MixedRuntime(
     containers,
-    new ProcessRuntime({ processes, env: spec.env, store: processStore(paths), resolve: (service, port) => mixed.endpoint(service, port) }),
+    new ProcessRuntime({ processes, env: spec.env, store, resolve: (service, port) => mixed.endpoint(service, port) }),
   );
   return mixed;
 }

@@ -39,6 +39,7 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failure'), ...base, report }),
   z.object({ type: z.literal('stop'), ...service, phase: z.enum(['begin', 'end']) }),
   z.object({ type: z.literal('removed'), ...base, volumes: z.boolean() }),
+  z.object({ type: z.literal('orphan'), ...service, action: z.enum(['removed', 'kept']) }),
   z.object({
     type: z.literal('done'),
     ...base,

@@ -56,11 +56,36 @@ export class FakeRuntime implements Runtime {
     // Like the engine API path: each container exists after its own create, in the order asked.
     for (const s of services) {
       if (this.createDelayMs) await this.clock.sleep(this.createDelayMs);
-      reports.push({ service: s, via: 'api', action: this.created.includes(s) ? 'kept' : 'created' });
-      this.created.push(s);
+      reports.push(this.report(s));
+      if (this.changed.has(s)) {
+        this.changed.delete(s);
+        this.startedAt.delete(s); // recreated: a new container, not started yet
+        this.exitedWith.delete(s);
+      }
+      if (!this.created.includes(s)) this.created.push(s);
       options.onCreated?.(s);
     }
     return reports;
+  }
+  /** Services whose definition changed since their container was made (the reason `preview` and `create` give). */
+  readonly changed = new Map<string, string>();
+  /** Services with a container that the stack no longer defines. */
+  orphanNames: string[] = [];
+  private report(s: string): CreateReport {
+    if (!this.created.includes(s) && !this.startedAt.has(s)) return { service: s, via: 'api', action: 'created' };
+    const why = this.changed.get(s);
+    return why ? { service: s, via: 'api', action: 'recreated', reason: why } : { service: s, via: 'api', action: 'kept' };
+  }
+  async preview(services: readonly string[]): Promise<CreateReport[]> {
+    this.calls.push(`preview ${services.join(',')}`);
+    return services.map((s) => this.report(s));
+  }
+  async orphans(): Promise<string[]> {
+    return [...this.orphanNames];
+  }
+  async removeOrphan(name: string) {
+    this.calls.push(`remove-orphan ${name}`);
+    this.orphanNames = this.orphanNames.filter((o) => o !== name);
   }
   private exited(name: string): boolean {
     if (this.exitedWith.has(name)) return true;

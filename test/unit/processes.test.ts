@@ -239,6 +239,7 @@ describe('the process runtime with real processes (no engine)', () => {
       records,
       logFile: (s) => join(dir, `${s}.log`),
       read: (s) => records.get(s),
+      list: () => [...records.keys()],
       write: (s, r) => void records.set(s, r),
       remove: (s) => void records.delete(s),
     };
@@ -256,6 +257,31 @@ describe('the process runtime with real processes (no engine)', () => {
     await rt.stop('x', 5);
     expect(await rt.inspect('x')).toMatchObject({ state: 'exited', exitCode: 143 });
     expect(alive(s.records.get('x')!.pid)).toBe(false);
+  });
+
+  it('previews without touching, and stops and forgets a process the stack no longer defines (an orphan)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procrt-'));
+    const s = store(dir);
+    const before = new ProcessRuntime({
+      processes: { x: spec(dir, ['sleep', '30']), gone: spec(dir, ['sleep', '30']) },
+      env: { PATH: process.env['PATH']! },
+      store: s,
+    });
+    await before.start('gone');
+    const pid = s.records.get('gone')!.pid;
+    // stack.yaml edited: `gone` taken out, x's command changed.
+    const after = new ProcessRuntime({ processes: { x: spec(dir, ['sleep', '31']) }, env: { PATH: process.env['PATH']! }, store: s });
+    await before.start('x');
+    const xPid = s.records.get('x')!.pid;
+    expect(await after.preview(['x'])).toEqual([{ service: 'x', via: 'process', action: 'recreated', reason: 'its definition changed' }]);
+    expect(alive(xPid)).toBe(true); // a preview stops nothing
+    expect(await after.orphans()).toEqual(['gone']);
+    await after.removeOrphan('gone', 1);
+    expect(alive(pid)).toBe(false);
+    expect(s.records.has('gone')).toBe(false);
+    expect(await after.orphans()).toEqual([]);
+    await after.down();
+    expect(alive(xPid)).toBe(false);
   });
 
   it('never signals a process that took over a recorded pid', async () => {

@@ -35,6 +35,8 @@ export interface UpFlags {
   watch?: boolean;
   detach?: boolean;
   rerunJobs?: boolean;
+  keepOrphans?: boolean;
+  dryRun?: boolean;
 }
 
 export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOptions, io: CliIo): Promise<void> {
@@ -83,7 +85,15 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
       const expectedReadyMs = readReadyTimes(ctx.paths);
       result = await up(
         { spec: ctx.spec, runtime: ctx.runtime, clock: io.clock, emit },
-        { services, strategy: flags.strategy, signal: controller.signal, expectedReadyMs, rerunJobs: flags.rerunJobs === true, ...timing },
+        {
+          services,
+          strategy: flags.strategy,
+          signal: controller.signal,
+          expectedReadyMs,
+          rerunJobs: flags.rerunJobs === true,
+          keepOrphans: flags.keepOrphans === true,
+          ...timing,
+        },
       );
       recordReadyTimes(ctx.paths, result.outcome, expectedReadyMs);
       await renderer.close();

@@ -46,6 +46,8 @@ export interface ProcessStore {
   /** The service's log file. With `forWriting`, its directory is made (private) first: reading leaves no trace. */
   logFile(service: string, forWriting?: boolean): string;
   read(service: string): ProcessRecord | undefined;
+  /** Every service with a record. */
+  list(): string[];
   write(service: string, record: ProcessRecord): void;
   remove(service: string): void;
 }
@@ -197,19 +199,36 @@ export class ProcessRuntime implements Runtime {
    * runs again), a running one is stopped first (as compose recreates a changed container).
    */
   async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
-    const reports: CreateReport[] = [];
-    for (const service of services) {
-      const record = this.o.store.read(service);
-      if (!record) reports.push({ service, via: 'process', action: 'created' });
-      else if (record.definition === this.definition(service)) reports.push({ service, via: 'process', action: 'kept' });
-      else {
-        if (await this.alive(service, record)) await this.stop(service, 10);
-        this.o.store.remove(service);
-        reports.push({ service, via: 'process', action: 'recreated', reason: 'its definition changed' });
+    const reports = await this.preview(services);
+    for (const r of reports) {
+      if (r.action === 'recreated') {
+        const record = this.o.store.read(r.service)!;
+        if (await this.alive(r.service, record)) await this.stop(r.service, 10);
+        this.o.store.remove(r.service);
       }
-      options.onCreated?.(service);
+      options.onCreated?.(r.service);
     }
     return reports;
+  }
+
+  async preview(services: readonly string[]): Promise<CreateReport[]> {
+    return services.map((service): CreateReport => {
+      const record = this.o.store.read(service);
+      if (!record) return { service, via: 'process', action: 'created' };
+      if (record.definition === this.definition(service)) return { service, via: 'process', action: 'kept' };
+      return { service, via: 'process', action: 'recreated', reason: 'its definition changed' };
+    });
+  }
+
+  /** Records of processes the stack no longer defines (a service taken out of stack.yaml). */
+  async orphans(): Promise<string[]> {
+    return this.o.store.list().filter((s) => !this.has(s));
+  }
+
+  async removeOrphan(service: string, timeoutSeconds: number): Promise<void> {
+    const record = this.o.store.read(service);
+    if (record) await this.killGroup(service, record, timeoutSeconds * 1000);
+    this.o.store.remove(service);
   }
 
   async inspect(service: string): Promise<ContainerInfo | undefined> {
@@ -237,7 +256,7 @@ export class ProcessRuntime implements Runtime {
   async inspectAll(): Promise<Map<string, ContainerInfo>> {
     const out = new Map<string, ContainerInfo>();
     await Promise.all(
-      Object.keys(this.o.processes).map(async (s) => {
+      [...new Set([...Object.keys(this.o.processes), ...this.o.store.list()])].map(async (s) => {
         const info = await this.inspect(s);
         if (info) out.set(s, info);
       }),
@@ -328,10 +347,10 @@ export class ProcessRuntime implements Runtime {
     for (const l of this.listeners) l(e);
   }
 
-  /** Stops every process of the stack and forgets them (and so every completed job). */
+  /** Stops every process of the stack (and any it no longer defines) and forgets them (and so every completed job). */
   async down(): Promise<void> {
     await Promise.all(
-      Object.keys(this.o.processes).map(async (s) => {
+      [...new Set([...Object.keys(this.o.processes), ...this.o.store.list()])].map(async (s) => {
         const record = this.o.store.read(s);
         if (record) await this.killGroup(s, record, 10_000);
         this.o.store.remove(s);
