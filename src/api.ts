@@ -19,6 +19,9 @@ import type { StackEvent, Strategy } from './core/events.js';
 import { down as downEngine } from './engine/down.js';
 import { status as statusEngine, type StackStatus } from './engine/status.js';
 import { up as upEngine, type UpResult } from './engine/up.js';
+import { selectServices } from './graph/plan.js';
+import { systemHost } from './preflight/host.js';
+import { assertPreflight } from './preflight/preflight.js';
 import type { Runtime } from './runtime/types.js';
 import { runtimeFor } from './session/runtime.js';
 import { acquire, stopSupervisors, type SessionDeps } from './session/acquire.js';
@@ -49,6 +52,8 @@ export interface UpOptions extends StackOptions {
   startSlots?: number;
   /** Run jobs (kind: job) again even when they completed with their current definition. */
   rerunJobs?: boolean;
+  /** Leave containers and processes of services no longer defined (orphans) as they are; by default they are removed first. */
+  keepOrphans?: boolean;
   signal?: AbortSignal;
   /** Put passwords and API keys into `env` (left out otherwise). */
   showSecrets?: boolean;
@@ -89,6 +94,8 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
   if (missing.length) throw new UsageError(missing.map((w) => `${w.path}: ${w.message}`).join('; '), 'Set the variables in the environment or the env file.');
   const services = withProfile(spec, options.services ?? [], options.profile);
   await runtime.ping(); // an unreachable engine fails before anything is locked or written
+  // A taken port, a full disk, too little memory, an image nowhere: PreflightError (its `problems`) before anything starts.
+  await assertPreflight({ spec, runtime, host: systemHost }, selectServices(spec.services, services).selected);
   // A supervised stack is joined: the up below then only confirms it (it restarts nothing healthy).
   const { lock } = await acquire(session, 'stack api up', 'up', { join: true, ...(options.signal ? { signal: options.signal } : {}) });
   let result: UpResult;
@@ -103,6 +110,7 @@ export async function up(options: UpOptions = {}): Promise<StackHandle> {
         ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
         ...(options.startSlots === undefined ? {} : { startSlots: options.startSlots }),
         ...(options.rerunJobs ? { rerunJobs: true } : {}),
+        ...(options.keepOrphans ? { keepOrphans: true } : {}),
         expectedReadyMs,
       },
     );

@@ -4,11 +4,11 @@ import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import type { EnvFormat } from '../connect/connection-env.js';
 import type { Strategy } from '../core/events.js';
-import { ConfigError, GateFailedError, StackError, StartFailedError, DependencyFailedError } from '../core/errors.js';
+import { ConfigError, GateFailedError, PreflightError, StackError, StartFailedError, DependencyFailedError } from '../core/errors.js';
 import { planWaves, selectServices, stopOrder } from '../graph/plan.js';
 import { graphJson, renderGraph, type GraphFormat } from '../graph/render.js';
 import { planText } from '../report/plan-text.js';
-import { formatProblem } from '../report/problems.js';
+import { formatMachineProblem, formatProblem } from '../report/problems.js';
 import type { UpFlags } from './commands/up.js';
 import type { DiffFlags } from './commands/diff.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
@@ -126,6 +126,13 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     );
 
   program
+    .command('doctor [services...]')
+    .description('the pre-flight checks up runs (host ports and who holds them, disk, memory, images), starting nothing; exit 2 when up would refuse')
+    .action(async (services: string[], _o: unknown, cmd: Command) =>
+      setExit(await (await import('./commands/doctor.js')).doctorCommand(services, globals(cmd), io)),
+    );
+
+  program
     .command('diff [services...]')
     .description('what `stack up` would create, recreate (and why), start, run and remove, in order; changes nothing (exit 8 when something would change)')
     .option('--rerun-jobs', 'as up --rerun-jobs')
@@ -217,6 +224,15 @@ function handleError(err: unknown, opts: GlobalOptions, io: CliIo): number {
       );
     }
     return EXIT.CONFIG_INVALID;
+  }
+  if (err instanceof PreflightError) {
+    if (opts.json) {
+      if (!printed) io.stdout.write(`${JSON.stringify({ ok: false, error: errorJson(err), problems: err.problems })}\n`);
+    } else {
+      for (const p of err.problems) io.stderr.write(`${formatMachineProblem('✖', p)}\n`);
+      io.stderr.write(`${err.message}\n  ${err.hint}\n`);
+    }
+    return exitCodeFor(err.code);
   }
   if (err instanceof StackError) {
     if (opts.json && !printed) io.stdout.write(`${JSON.stringify({ ok: false, error: errorJson(err) })}\n`);

@@ -30,6 +30,24 @@ export class ConfigError extends StackError {
   }
 }
 
+/** What the machine cannot give the services to start (pre-flight): each problem with where the fix goes. */
+export interface MachineProblem {
+  key: string;
+  message: string;
+  fix: string;
+}
+
+export class PreflightError extends StackError {
+  constructor(readonly problems: MachineProblem[]) {
+    super(
+      'USAGE',
+      `${problems.length} pre-flight problem${problems.length === 1 ? '' : 's'}: nothing was started`,
+      '`stack doctor` checks again without starting anything; STACK_PREFLIGHT=0 skips the checks.',
+    );
+    this.name = 'PreflightError';
+  }
+}
+
 export class UsageError extends StackError {
   constructor(message: string, hint?: string) {
     super('USAGE', message, hint);

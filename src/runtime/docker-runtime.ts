@@ -14,8 +14,13 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createContainers, describeChange, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
 import {
+  bytes,
+  composeLabel,
   projectResources,
   servicePlan,
+  toPorts,
+  type ComposeMap,
+  type ComposeValue,
   type ComposeModel,
   type ContainerPlan,
   type NetworkPlan,
@@ -23,7 +28,7 @@ import {
   type VolumePlan,
 } from './container-spec.js';
 import { cacheKey, executableStamps, readSnapshot, writeSnapshot, type ModelSnapshot, type ModelStore } from './model-cache.js';
-import type { ContainerInfo, ContainerState, CreateOptions, CreateReport, PortBinding, Runtime, RuntimeEvent } from './types.js';
+import type { ContainerInfo, ContainerState, CreateOptions, CreateReport, EngineFacts, PortBinding, Runtime, RuntimeEvent, ServiceNeeds } from './types.js';
 
 /** Services per compose create call on the compose path (v1: 200 in one call did not finish in 5 minutes; in 40s, 6 s). */
 const COMPOSE_BATCH = 40;
@@ -291,6 +296,32 @@ export class DockerRuntime implements Runtime {
         return { service, via, action: 'recreated', reason };
       }),
     );
+  }
+
+  async needs(composeServices: readonly string[]): Promise<ServiceNeeds[]> {
+    const tags = await this.imageTags();
+    const [snap, found] = await Promise.all([this.modelSnapshot(tags), listProjectContainers(this.docker, this.project.name)]);
+    const running = new Set(found.filter((c) => c.State === 'running').map((c) => c.Labels[composeLabel('service')]));
+    return composeServices.map((service) => {
+      const s = snap.model.services[service] ?? {};
+      const image = typeof s['image'] === 'string' ? s['image'] : undefined;
+      const limits = ((s['deploy'] as ComposeMap | undefined)?.['resources'] as ComposeMap | undefined)?.['limits'] as ComposeMap | undefined;
+      const memoryBytes = bytes(s['mem_limit'] as ComposeValue) ?? bytes(limits?.['memory']);
+      const ports = (Array.isArray(s['ports']) ? s['ports'] : []).flatMap((p) => toPorts(p as ComposeValue) ?? []);
+      return {
+        service,
+        running: running.has(service),
+        hostPorts: ports.flatMap((p) => (/^[1-9]\d*$/.test(p.published) ? [{ ip: p.hostIp, port: Number(p.published), protocol: p.protocol }] : [])),
+        ...(memoryBytes ? { memoryBytes } : {}),
+        ...(image && s['build'] === undefined && !tags.has(normalizeTag(image)) ? { missingImage: image } : {}),
+      };
+    });
+  }
+
+  async engineFacts(): Promise<EngineFacts> {
+    const info = (await this.docker.info()) as { DockerRootDir?: string; MemTotal?: number };
+    const local = engineEndpoint(this.env).startsWith('unix://');
+    return { ...(local && info.DockerRootDir ? { localDataRoot: info.DockerRootDir } : {}), ...(info.MemTotal ? { memTotalBytes: info.MemTotal } : {}) };
   }
 
   /** Containers of services that are no longer in the compose files (compose's own meaning of an orphan). */

@@ -40,6 +40,26 @@ export interface RuntimeEvent {
   timeNano: bigint;
 }
 
+/** What a service will need from the machine when it starts (for the pre-flight checks). */
+export interface ServiceNeeds {
+  service: string;
+  /** Running now: what it holds is its own, nothing to check. */
+  running: boolean;
+  /** Host ports it publishes (or, a process, listens on) at a fixed number; random ones need nothing. */
+  hostPorts: { ip: string; port: number; protocol: string }[];
+  /** Its memory limit, when it has one. */
+  memoryBytes?: number;
+  /** Its image, when that is not on the engine and nothing builds it (it must be pulled). */
+  missingImage?: string;
+}
+
+/** What the engine has to give. */
+export interface EngineFacts {
+  /** The engine's data root, when it is on this machine (a local socket). */
+  localDataRoot?: string;
+  memTotalBytes?: number;
+}
+
 export interface CreateOptions {
   /** With `onlyThese`, every other service is left alone (compose's `--no-deps`), e.g. to recreate one removed container. */
   onlyThese?: boolean;
@@ -64,6 +84,9 @@ export interface Runtime {
   orphans(): Promise<string[]>;
   /** Stops and removes an orphan's container (its volumes stay) or process. */
   removeOrphan(service: string, timeoutSeconds: number): Promise<void>;
+  /** What these services will need from the machine when they start (ports, memory, images). */
+  needs(composeServices: readonly string[]): Promise<ServiceNeeds[]>;
+  engineFacts(): Promise<EngineFacts>;
   inspect(composeService: string): Promise<ContainerInfo | undefined>;
   /** Every container of the project by compose service, from one list call (inspected in parallel). */
   inspectAll(): Promise<Map<string, ContainerInfo>>;

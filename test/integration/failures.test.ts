@@ -69,8 +69,9 @@ describe('a host port that is taken', () => {
   });
   afterAll(() => blocker.close());
 
-  it('exits 5 with the engine message and what to do', async () => {
-    const r = await stack(['-f', FILE, 'up', 'taken'], { ...env, TAKEN_PORT: String(port) });
+  // The pre-flight checks refuse this before anything starts (preflight.test.ts); without them, the engine's refusal.
+  it('exits 5 with the engine message and what to do (pre-flight checks off)', async () => {
+    const r = await stack(['-f', FILE, 'up', 'taken'], { ...env, TAKEN_PORT: String(port), STACK_PREFLIGHT: '0' });
     expect(r.code).toBe(EXIT.START_FAILED);
     expect(r.stdout + r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(address already in use|port is already allocated)`));
     expect(r.stdout + r.stderr).toMatch(/A host port in the compose file is taken by another process/);
@@ -78,8 +79,8 @@ describe('a host port that is taken', () => {
 });
 
 describe('an image that is neither here nor pullable', () => {
-  it('exits 5 naming the missing image and how to get it', async () => {
-    const r = await stack(['-f', FILE, 'up', 'noimage'], env);
+  it('exits 5 naming the missing image and how to get it (pre-flight checks off)', async () => {
+    const r = await stack(['-f', FILE, 'up', 'noimage'], { ...env, STACK_PREFLIGHT: '0' });
     expect(r.code).toBe(EXIT.START_FAILED);
     expect(r.stderr).toMatch(/this image is not on this engine and could not be pulled: local\/stack-no-such-image:1 \(noimage\)/);
     expect(r.stderr).toMatch(/bash scripts\/build-images\.sh/);

@@ -4,7 +4,7 @@
  */
 import type { ProbeRunner } from '../../src/engine/gate.js';
 import { StartFailedError } from '../../src/core/errors.js';
-import type { ContainerInfo, CreateOptions, CreateReport, Runtime, RuntimeEvent } from '../../src/runtime/types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Runtime, RuntimeEvent, ServiceNeeds } from '../../src/runtime/types.js';
 import type { FakeClock } from './fake-clock.js';
 
 export interface ServiceScript {
@@ -79,6 +79,15 @@ export class FakeRuntime implements Runtime {
   async preview(services: readonly string[]): Promise<CreateReport[]> {
     this.calls.push(`preview ${services.join(',')}`);
     return services.map((s) => this.report(s));
+  }
+  /** What each service needs (default: nothing), for pre-flight tests. */
+  readonly needsOf = new Map<string, Omit<ServiceNeeds, 'service' | 'running'>>();
+  engine: EngineFacts = {};
+  async needs(services: readonly string[]): Promise<ServiceNeeds[]> {
+    return services.map((s) => ({ service: s, running: this.startedAt.has(s) && !this.exited(s), hostPorts: [], ...this.needsOf.get(s) }));
+  }
+  async engineFacts(): Promise<EngineFacts> {
+    return this.engine;
   }
   async orphans(): Promise<string[]> {
     return [...this.orphanNames];

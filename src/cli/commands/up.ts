@@ -11,6 +11,9 @@ import { ConfigError, GateFailedError, StackError, UsageError, type StackErrorCo
 import type { ErrorSummary, Strategy } from '../../core/events.js';
 import { isFine, status, type StackStatus } from '../../engine/status.js';
 import { liveStatus } from '../live-status.js';
+import { assertPreflight } from '../../preflight/preflight.js';
+import { systemHost } from '../../preflight/host.js';
+import { formatMachineProblem } from '../../report/problems.js';
 import { up, type UpResult } from '../../engine/up.js';
 import { selectServices } from '../../graph/plan.js';
 import { JsonRenderer } from '../../report/json-renderer.js';
@@ -55,6 +58,10 @@ export async function upCommand(named: string[], flags: UpFlags, opts: GlobalOpt
   const live = await liveStatus(ctx, owner);
   if (live && owner) return reportJoined(ctx, owner, services, opts, io, live);
   await ctx.runtime.ping(); // an unreachable engine fails before anything is locked, written or announced
+  // What the machine cannot give (a taken port, no disk, too little memory, an image nowhere): refused now, all at once.
+  const { selected } = selectServices(ctx.spec.services, services);
+  for (const w of await assertPreflight({ spec: ctx.spec, runtime: ctx.runtime, host: systemHost }, selected))
+    io.stderr.write(`${formatMachineProblem('!', w)}\n`);
   if (flags.detach) return detach(ctx, services, flags, opts, io);
 
   const got = await waitOrJoin(ctx, `stack up${flags.watch ? ' --watch' : ''}`, opts, io);

@@ -21,7 +21,7 @@ import { endpointRefs, interpolateAll } from '../../config/interpolate.js';
 import { parseEnv } from 'node:util';
 import type { ProcessSpec } from '../../config/types.js';
 import type { Endpoint } from '../../probes/types.js';
-import type { ContainerInfo, CreateOptions, CreateReport, Runtime, RuntimeEvent } from '../types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Runtime, RuntimeEvent, ServiceNeeds } from '../types.js';
 import { linesFrom, readFrom, rotateIfLarge, sizeOf } from './log-file.js';
 import { processStartTime, procStartTimeEvenZombie, procStartTimeSync } from './start-time.js';
 import { exists, killTree } from './tree-kill.js';
@@ -218,6 +218,25 @@ export class ProcessRuntime implements Runtime {
       if (record.definition === this.definition(service)) return { service, via: 'process', action: 'kept' };
       return { service, via: 'process', action: 'recreated', reason: 'its definition changed' };
     });
+  }
+
+  /** A process's `ports` are host ports it will listen on. */
+  async needs(services: readonly string[]): Promise<ServiceNeeds[]> {
+    return Promise.all(
+      services.map(async (service) => {
+        const record = this.o.store.read(service);
+        return {
+          service,
+          running: record !== undefined && (await this.alive(service, record)),
+          hostPorts: this.spec(service).ports.map((port) => ({ ip: '', port, protocol: 'tcp' })),
+        };
+      }),
+    );
+  }
+
+  /** Processes run here: the engine's facts are the container side's. */
+  async engineFacts(): Promise<EngineFacts> {
+    return {};
   }
 
   /** Records of processes the stack no longer defines (a service taken out of stack.yaml). */
