@@ -34,7 +34,7 @@ beforeAll(async () => {
       '  big: { image: local/stack-tiny:1, ' + httpd + ', mem_limit: "${BIG_MEM}" }',
       // Its registry is a port where nothing listens: unreachable on any machine.
       '  nowhere: { image: "localhost:1/stack-test/nowhere:1", ' + httpd + ' }',
-      '  fine: { image: local/stack-tiny:1, ' + httpd + ' }',
+      '  fine: { image: local/stack-tiny:1, ' + httpd + ', ports: ["127.0.0.1::8080"] }',
       '',
     ].join('\n'),
   );
@@ -66,7 +66,7 @@ describe('pre-flight checks', () => {
     const r = await stack(['-f', FILE, 'up', 'web'], env);
     expect(r.code).toBe(EXIT.USAGE);
     expect(r.stderr).toContain(`✖ host port 127.0.0.1:${port} for web is taken by`);
-    expect(r.stderr).toMatch(new RegExp(`taken by \\S+ \\(pid ${process.pid}\\)`));
+    expect(r.stderr).toMatch(new RegExp(`taken by .+ \\(pid ${process.pid}\\)\n`));
     expect(r.stderr).toMatch(/services\.web\.ports \(compose\): Stop that process, or publish web on another host port/);
     expect(r.stderr).toMatch(/1 pre-flight problem: nothing was started/);
     expect(projectContainers(PROJECT)).toEqual([]);
