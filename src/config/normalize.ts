@@ -48,7 +48,9 @@ export function normalizeServices(file: StackFile, dir: string): Record<string, 
   const services: Record<string, ServiceSpec> = {};
   for (const [name, raw] of Object.entries(file.services)) {
     const dependsOn: DependencySpec[] = (raw.depends_on ?? []).map((d) =>
-      typeof d === 'string' ? { service: d, condition: defaultCondition(d) } : { service: d.service, condition: d.condition ?? defaultCondition(d.service) },
+      typeof d === 'string'
+        ? { service: d, condition: defaultCondition(d) }
+        : { service: d.service, condition: d.condition ?? defaultCondition(d.service), ...(d.restart ? { restart: true } : {}) },
     );
     const probeSpec = raw.probe ? probe(raw.probe, baseTiming) : undefined;
     const job = raw.kind === 'job';

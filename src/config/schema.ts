@@ -135,7 +135,19 @@ export const probeSchema = z.discriminatedUnion('type', [
 export const CONDITIONS = ['healthy', 'started', 'completed'] as const;
 
 const serviceName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { message: 'is not a valid service name' });
-const dependency = z.union([serviceName, z.strictObject({ service: serviceName, condition: z.enum(CONDITIONS).optional() })]);
+const dependency = z.union([
+  serviceName,
+  z.strictObject({
+    service: serviceName,
+    condition: z.enum(CONDITIONS).optional(),
+    restart: z
+      .boolean()
+      .optional()
+      .describe(
+        "When `up` recreates this dependency (its definition changed), restart the dependent after the new one passed its gate (compose's `restart: true`).",
+      ),
+  }),
+]);
 
 export const HEAL_TRIGGERS = ['exit', 'stopped', 'unhealthy'] as const;
 

@@ -6,6 +6,8 @@ export type Condition = 'healthy' | 'started' | 'completed';
 export interface DependencySpec {
   service: string;
   condition: Condition;
+  /** When `up` recreates (replaces) the dependency, this service is restarted after it passed its gate. */
+  restart?: boolean;
 }
 
 export interface ProbeTiming {

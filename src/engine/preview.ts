@@ -11,7 +11,7 @@ import { chainBelow, planWaves, selectServices, startOrder } from '../graph/plan
 import type { ContainerInfo, Runtime } from '../runtime/types.js';
 import { expectedWeight, mustComplete } from './up.js';
 
-export type StepAction = 'remove' | 'create' | 'recreate' | 'start' | 'run' | 'keep' | 'skip' | 'orphan';
+export type StepAction = 'remove' | 'create' | 'recreate' | 'restart' | 'start' | 'run' | 'keep' | 'skip' | 'orphan';
 
 export interface PlanStep {
   service: string;
@@ -38,6 +38,8 @@ export interface PreviewInput {
   rerunJobs: boolean;
   orphans: readonly string[];
   keepOrphans: boolean;
+  /** Per service, the dependencies it names with `restart: true`. */
+  restartAfter?: ReadonlyMap<string, readonly string[]>;
 }
 
 const NO_CHANGE: ReadonlySet<StepAction> = new Set(['keep', 'skip', 'orphan']);
@@ -49,7 +51,10 @@ export function planSteps(input: PreviewInput): UpPreview {
       ? { service, action: 'orphan', reason: 'no longer defined; left as it is (--keep-orphans)' }
       : { service, action: 'remove', reason: 'no longer defined in the compose files or stack.yaml (an orphan); its volumes stay' },
   );
+  const recreated = new Set<string>();
+  const restartFor = (service: string) => (input.restartAfter?.get(service) ?? []).find((d) => recreated.has(d));
   for (const service of input.order) {
+    if (input.reports.get(service)?.action === 'recreated') recreated.add(service);
     const report = input.reports.get(service);
     const now = input.current.get(service);
     const via = report?.via;
@@ -66,6 +71,7 @@ export function planSteps(input: PreviewInput): UpPreview {
     if (report?.action === 'created' && via === 'process') steps.push(step('start', 'not running'));
     else if (!report || report.action === 'created') steps.push(step('create', report?.reason ?? 'it does not exist yet'));
     else if (report.action === 'recreated') steps.push(step('recreate', report.reason ?? 'its definition changed'));
+    else if (now?.state === 'running' && restartFor(service)) steps.push(step('restart', `after ${restartFor(service)} is recreated (restart: true)`));
     else if (now?.state === 'running') steps.push(step('keep', 'running with this definition'));
     else steps.push(step('start', `it is ${now?.state ?? 'not there'}`));
   }
@@ -109,5 +115,6 @@ export async function previewUp(deps: { spec: StackSpec; runtime: Runtime }, opt
     rerunJobs: options.rerunJobs === true,
     orphans,
     keepOrphans: options.keepOrphans === true,
+    restartAfter: new Map(order.map((n) => [n, spec.services[n]!.dependsOn.filter((d) => d.restart).map((d) => d.service)] as const)),
   });
 }

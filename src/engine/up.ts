@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { StartFailedError, UsageError } from '../core/errors.js';
 import { chainBelow, dependentsOf, planWaves, selectServices, startOrder } from '../graph/plan.js';
-import type { Runtime } from '../runtime/types.js';
+import type { Replacement, Runtime } from '../runtime/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from '../core/events.js';
 import { createAll } from './creation.js';
@@ -96,6 +96,8 @@ interface Track {
   unchanged?: boolean;
   /** Its container runs (started now or found running), whatever its gate says. */
   running?: boolean;
+  /** Replaced by a container of its changed definition, which passed its gate. */
+  replaced?: boolean;
 }
 
 /** Weight of a service for ranking: its known time to ready (at least 1 ms), the median of the known ones when unknown. */
@@ -142,8 +144,22 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   }
 
   const rank = chainBelow(spec.services, selected, expectedWeight(options.expectedReadyMs ?? {}, selected));
-  const creation = createAll({ runtime, clock, emit }, startOrder(waves, rank), (n) => spec.services[n]!.composeService);
+  const order = startOrder(waves, rank);
+  // A service whose definition changed is replaced in its turn, not all at once up front: its old container
+  // keeps serving its dependents until it is stopped, the new one must pass its gate (else the old one comes
+  // back), and one service per level is replaced at a time so the stack is never down all at once.
+  const stale = new Map(
+    (await runtime.preview([...new Set(order.map((n) => spec.services[n]!.composeService))]))
+      .filter((r) => r.action === 'recreated')
+      .map((r) => [r.service, r.reason ?? 'its definition changed'] as const),
+  );
+  const creation = createAll(
+    { runtime, clock, emit },
+    order.filter((n) => !stale.has(spec.services[n]!.composeService)),
+    (n) => spec.services[n]!.composeService,
+  );
   const starts = new StartSlots(slots);
+  const rolling = waves.map(() => new StartSlots(1));
 
   const tracks = new Map<string, Track>(selected.map((n) => [n, { started: new Flag(), healthy: new Flag(), completed: new Flag(), state: 'pending' }]));
   const reports = new Map<string, FailureReport>();
@@ -184,6 +200,16 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
       if (!previous) return setState(s.name, 'skipped', `wave ${wave - 1} did not become healthy`);
     }
     if (signal.aborted) return setState(s.name, 'cancelled');
+    const staleReason = stale.get(s.composeService);
+    const restartFor = s.dependsOn.find((d) => d.restart && tracks.get(d.service)?.replaced);
+    if (staleReason !== undefined || (restartFor && (await runtime.inspect(s.composeService))?.state === 'running')) {
+      try {
+        return await rolling[wave]!.run(rank.get(s.name)!, () => roll(s, staleReason, restartFor?.service), signal);
+      } catch (err) {
+        if (signal.aborted) return setState(s.name, 'cancelled');
+        throw err;
+      }
+    }
     if (!(await creation.ready(s.name))) return setState(s.name, 'skipped', 'its container could not be created');
 
     let startedAt = clock.now();
@@ -229,6 +255,58 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     const t = tracks.get(s.name)!;
     t.readyMs = clock.now() - startedAt;
     setState(s.name, needsCompletion.has(s.name) ? 'completed' : 'healthy', undefined, t.readyMs);
+  };
+
+  /**
+   * A running stack changed under it: replace the service with its new definition (or restart it because a
+   * dependency it names with `restart: true` was replaced), then gate it; a replacement that fails its gate
+   * is rolled back to the previous container.
+   */
+  const roll = async (s: ServiceSpec, staleReason: string | undefined, dependency: string | undefined): Promise<void> => {
+    let replacement: Replacement | undefined;
+    try {
+      if (staleReason !== undefined) {
+        setState(s.name, 'starting', `recreating: ${staleReason}`);
+        replacement = await runtime.replace(s.composeService);
+      } else {
+        setState(s.name, 'starting', `restarting: ${dependency} was recreated`);
+        await runtime.stop(s.composeService, Math.ceil((s.heal?.stopTimeoutMs ?? 10_000) / 1000));
+      }
+    } catch (err) {
+      if (!(err instanceof StartFailedError)) throw err;
+      reports.set(s.name, await failureReport({ runtime, clock }, s, 'start-error', err.message, clock.now()));
+      return setState(s.name, 'failed', err.message);
+    }
+    let startedAt = clock.now();
+    const fail = async (report: FailureReport) => {
+      if (replacement?.canRollBack) {
+        await replacement.rollback();
+        report.reason += '; rolled back to its previous container';
+      } else if (replacement) report.reason += '; no previous container to roll back to';
+      reports.set(s.name, report);
+      setState(s.name, 'failed', report.reason);
+    };
+    try {
+      await starts.run(rank.get(s.name)!, () => ((startedAt = clock.now()), runtime.start(s.composeService)), signal);
+    } catch (err) {
+      if (signal.aborted) return setState(s.name, 'cancelled');
+      if (!(err instanceof StartFailedError)) throw err;
+      return fail(await failureReport({ runtime, clock }, s, 'start-error', err.message + (err.hint ? ` — ${err.hint}` : ''), startedAt));
+    }
+    const t = tracks.get(s.name)!;
+    t.running = true;
+    t.started.set(true);
+    const outcome = needsCompletion.has(s.name) ? await waitCompleted(s, startedAt) : s.probe ? await gateOrNull(s, startedAt) : { ok: true as const };
+    if (!outcome.ok) return fail(outcome.report);
+    await replacement?.commit();
+    t.replaced = replacement !== undefined;
+    t.readyMs = clock.now() - startedAt;
+    setState(
+      s.name,
+      needsCompletion.has(s.name) ? 'completed' : 'healthy',
+      staleReason === undefined ? `restarted after ${dependency}` : `recreated: ${staleReason}`,
+      t.readyMs,
+    );
   };
 
   const alreadyHealthy = async (s: ServiceSpec): Promise<boolean> => {

@@ -17,11 +17,18 @@ export interface Existing {
   image: string;
 }
 
-/** The project's own containers (not one-off `run` containers), of one compose service when given: one list call. */
-export function listProjectContainers(docker: Docker, project: string, service?: string): Promise<Docker.ContainerInfo[]> {
+/**
+ * The name suffix of a container kept aside, stopped, while its replacement passes its gate (`replace`): it
+ * still carries the compose labels, so every list of the project's containers leaves it out.
+ */
+export const ASIDE_SUFFIX = '-stack-previous';
+const isAside = (c: Docker.ContainerInfo) => (c.Names ?? []).some((n) => n.endsWith(ASIDE_SUFFIX));
+
+/** The project's own containers (not one-off `run` containers, not one kept aside), of one compose service when given: one list call. */
+export async function listProjectContainers(docker: Docker, project: string, service?: string, aside = false): Promise<Docker.ContainerInfo[]> {
   const label = [`${composeLabel('project')}=${project}`, `${composeLabel('oneoff')}=False`];
   if (service !== undefined) label.push(`${composeLabel('service')}=${service}`);
-  return docker.listContainers({ all: true, filters: { label } });
+  return (await docker.listContainers({ all: true, filters: { label } })).filter((c) => isAside(c) === aside);
 }
 
 /** The project's containers by compose service: one list call. */

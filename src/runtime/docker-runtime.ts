@@ -12,7 +12,7 @@ import { whichOnPath } from '../core/which.js';
 import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createContainers, describeChange, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
+import { ASIDE_SUFFIX, createContainers, describeChange, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
 import {
   bytes,
   composeLabel,
@@ -28,7 +28,18 @@ import {
   type VolumePlan,
 } from './container-spec.js';
 import { cacheKey, executableStamps, readSnapshot, writeSnapshot, type ModelSnapshot, type ModelStore } from './model-cache.js';
-import type { ContainerInfo, ContainerState, CreateOptions, CreateReport, EngineFacts, PortBinding, Runtime, RuntimeEvent, ServiceNeeds } from './types.js';
+import type {
+  ContainerInfo,
+  ContainerState,
+  CreateOptions,
+  CreateReport,
+  EngineFacts,
+  PortBinding,
+  Replacement,
+  Runtime,
+  RuntimeEvent,
+  ServiceNeeds,
+} from './types.js';
 
 /** Services per compose create call on the compose path (v1: 200 in one call did not finish in 5 minutes; in 40s, 6 s). */
 const COMPOSE_BATCH = 40;
@@ -296,6 +307,50 @@ export class DockerRuntime implements Runtime {
         return { service, via, action: 'recreated', reason };
       }),
     );
+  }
+
+  async replace(service: string): Promise<Replacement> {
+    const tags = await this.imageTags();
+    const snap = await this.modelSnapshot(tags);
+    const { viaApi } = this.route([service], tags, snap);
+    const plan = this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0' ? viaApi[0] : undefined;
+    const noop = async () => {};
+    const [found] = await listProjectContainers(this.docker, this.project.name, service);
+    if (!plan || !found) {
+      // compose recreates it its own way (the old one is gone at once): nothing to roll back to.
+      await this.composeCreate([service], true, () => {});
+      return { reason: found ? 'its compose definition changed' : 'it did not exist', canRollBack: false, commit: noop, rollback: noop };
+    }
+    // A previous replacement that never finished (stack was killed mid-way) leaves its aside container: gone now.
+    for (const c of await listProjectContainers(this.docker, this.project.name, service, true)) await this.docker.getContainer(c.Id).remove({ force: true });
+    const old = this.docker.getContainer(found.Id);
+    const reason = await describeChange(this.docker, { id: found.Id, hash: '', image: found.ImageID }, plan.body);
+    const name = (found.Names[0] ?? '').replace(/^\//, '');
+    const wasRunning = found.State === 'running';
+    await old.stop().catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 304) throw err; // 304: already stopped
+    });
+    await old.rename({ name: `${name}${ASIDE_SUFFIX}` });
+    try {
+      await createContainers(this.docker, [plan], new Map(), () => {});
+    } catch (err) {
+      await old.rename({ name }).catch(() => undefined);
+      await old.start().catch(() => undefined);
+      throw err;
+    }
+    return {
+      reason,
+      canRollBack: true,
+      commit: async () => {
+        await old.remove({ force: true, v: false });
+      },
+      rollback: async () => {
+        for (const c of await listProjectContainers(this.docker, this.project.name, service))
+          await this.docker.getContainer(c.Id).remove({ force: true, v: false });
+        await old.rename({ name });
+        if (wasRunning) await old.start();
+      },
+    };
   }
 
   async needs(composeServices: readonly string[]): Promise<ServiceNeeds[]> {

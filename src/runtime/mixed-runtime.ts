@@ -4,7 +4,7 @@
  */
 import type { Endpoint } from '../probes/types.js';
 import type { ProcessRuntime } from './process/process-runtime.js';
-import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Runtime, RuntimeEvent, ServiceNeeds } from './types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Replacement, Runtime, RuntimeEvent, ServiceNeeds } from './types.js';
 
 export class MixedRuntime implements Runtime {
   constructor(
@@ -32,6 +32,10 @@ export class MixedRuntime implements Runtime {
     const rest = services.filter((s) => !this.processes.has(s));
     const [a, b] = await Promise.all([this.processes.preview(own), rest.length > 0 ? this.containers.preview(rest) : []]);
     return [...a, ...b];
+  }
+
+  replace(service: string): Promise<Replacement> {
+    return this.of(service).replace(service);
   }
 
   async needs(services: readonly string[]): Promise<ServiceNeeds[]> {

@@ -60,6 +60,18 @@ export interface EngineFacts {
   memTotalBytes?: number;
 }
 
+/** A container replaced by one of its current definition; the previous one waits aside, stopped, for one of these. */
+export interface Replacement {
+  /** What changed (variables by name only). */
+  reason: string;
+  /** Whether `rollback` can bring the previous one back (not for what compose made, nor for a host process). */
+  canRollBack: boolean;
+  /** The new one passed its gate: the previous one is removed. */
+  commit(): Promise<void>;
+  /** The new one failed: it is removed and the previous one put back (and started again if it was running). */
+  rollback(): Promise<void>;
+}
+
 export interface CreateOptions {
   /** With `onlyThese`, every other service is left alone (compose's `--no-deps`), e.g. to recreate one removed container. */
   onlyThese?: boolean;
@@ -84,6 +96,11 @@ export interface Runtime {
   orphans(): Promise<string[]>;
   /** Stops and removes an orphan's container (its volumes stay) or process. */
   removeOrphan(service: string, timeoutSeconds: number): Promise<void>;
+  /**
+   * Stops the service's container (its stop grace period), keeps it aside and creates one of the current
+   * definition in its place, not started.
+   */
+  replace(composeService: string): Promise<Replacement>;
   /** What these services will need from the machine when they start (ports, memory, images). */
   needs(composeServices: readonly string[]): Promise<ServiceNeeds[]>;
   engineFacts(): Promise<EngineFacts>;

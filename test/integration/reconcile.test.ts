@@ -1,7 +1,8 @@
 /**
- * `stack diff` / `up --dry-run` and what `up` then does, on the real engine: a chain store ← api ← web of tiny
- * HTTP services in a stack the test writes and edits. Each case: the dry run's exact text (a snapshot), that
- * the dry run touched nothing, then that `up` changed only what the dry run said.
+ * Changing a running stack, on the real engine: a chain store ← api ← web of tiny HTTP services in a stack the
+ * test writes and edits. Each change: the dry run's exact text (`stack diff`), that the dry run touched
+ * nothing, then that `up` changed only what it said — a changed service replaced and gated, a dependent with
+ * `restart: true` restarted after it, orphans removed (or kept), and a failing new definition rolled back.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,18 +28,15 @@ const service = (name: string, extra = '') =>
   ].join('\n');
 
 /** The stack's files: store ← api ← web, plus any extra services (each depending on store). */
-function write(options: { storeEnv?: string; extra?: string[] } = {}): void {
+function write(options: { storeEnv?: string; extra?: string[]; storeCommand?: string; restartApi?: boolean } = {}): void {
   const extra = options.extra ?? [];
+  const storeExtra = [
+    ...(options.storeEnv ? [`    environment: { MODE: "${options.storeEnv}" }`] : []),
+    ...(options.storeCommand ? [`    entrypoint: ${options.storeCommand}`] : []),
+  ].join('\n');
   writeFileSync(
     join(dir, 'compose.yml'),
-    [
-      'services:',
-      service('store', options.storeEnv ? `    environment: { MODE: "${options.storeEnv}" }` : ''),
-      service('api'),
-      service('web'),
-      ...extra.map((n) => service(n)),
-      '',
-    ].join('\n'),
+    ['services:', service('store', storeExtra), service('api'), service('web'), ...extra.map((n) => service(n)), ''].join('\n'),
   );
   writeFileSync(
     FILE,
@@ -48,8 +46,8 @@ function write(options: { storeEnv?: string; extra?: string[] } = {}): void {
       'compose: { files: [compose.yml] }',
       'defaults: { probe: { interval: 100ms, timeout: 1s } }',
       'services:',
-      '  store: { probe: { type: tcp, port: 8080 } }',
-      '  api: { depends_on: [store], probe: { type: tcp, port: 8080 } }',
+      '  store: { startup_timeout: 4s, probe: { type: tcp, port: 8080 } }',
+      `  api: { depends_on: [${options.restartApi ? '{ service: store, restart: true }' : 'store'}], probe: { type: tcp, port: 8080 } }`,
       '  web: { depends_on: [api], probe: { type: tcp, port: 8080 } }',
       ...extra.map((n) => `  ${n}: { depends_on: [store], probe: { type: tcp, port: 8080 } }`),
       '',
@@ -73,7 +71,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('stack diff and up --dry-run', () => {
+describe('changing a running stack: stack diff (up --dry-run), then up', () => {
   it('on nothing: every service would be created, in start order; exit 8; nothing is made', async () => {
     const r = await diff();
     expect(r.code, r.stderr).toBe(EXIT_WOULD_CHANGE);
@@ -182,6 +180,47 @@ describe('stack diff and up --dry-run', () => {
     expect(projectContainers(PROJECT)).toHaveLength(3);
     expect(starts('store', 'api', 'web')).toEqual(was);
     expect(state.records().some((x) => x.type === 'orphan' && x.service === 'cache' && x.action === 'removed')).toBe(true);
+  });
+
+  it('restart: true on an edge: the dependent is restarted after the replaced service passed its gate; the rest untouched', async () => {
+    write({ storeEnv: 'three', restartApi: true });
+    const before = starts('store', 'api', 'web');
+    expect((await diff()).stdout).toBe(
+      [
+        `${PROJECT}: up would make 2 changes, in this order (dry run; nothing was touched)`,
+        '  recreate store     changed: environment (MODE)',
+        '  restart  api       after store is recreated (restart: true)',
+        '  keep     web       running with this definition',
+        '',
+      ].join('\n'),
+    );
+    const r = await up();
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+    const after = starts('store', 'api', 'web');
+    expect(after['store']).not.toBe(before['store']);
+    expect(after['api']).not.toBe(before['api']);
+    expect(after['api']! > after['store']!).toBe(true);
+    expect(after['web']).toBe(before['web']);
+    expect(r.stdout).toMatch(/store\s+healthy in .* \(recreated: changed: environment \(MODE\)\)/);
+    expect(r.stdout).toMatch(/api\s+healthy in .* \(restarted after store\)/);
+  });
+
+  it('a new definition that fails its gate is rolled back: the previous container runs again, and up says so', async () => {
+    const store = containerOf(PROJECT, 'store');
+    const was = starts('api', 'web');
+    write({ storeEnv: 'three', restartApi: true, storeCommand: '["sleep", "infinity"]' });
+    const r = await up();
+    expect(r.code).toBe(EXIT.GATE_FAILED);
+    expect(r.stdout + r.stderr).toMatch(/rolled back to its previous container/);
+    expect(containerOf(PROJECT, 'store')).toBe(store); // the same container, renamed back and started
+    expect(docker('inspect', '-f', '{{.State.Running}} {{.Name}}', store)).toMatch(/^true \/[^ ]*store[^ ]*$/);
+    expect(docker('inspect', '-f', '{{.Name}}', store)).not.toContain('stack-previous');
+    expect(starts('api', 'web')).toEqual(was); // its dependents were not restarted
+    expect(projectContainers(PROJECT)).toHaveLength(3); // nothing left aside
+    const d = await diff();
+    expect(d.stdout).toContain('  recreate store     changed: entrypoint'); // still what the files say
+    write({ storeEnv: 'three', restartApi: true });
+    expect((await diff()).code).toBe(EXIT.OK);
   });
 
   it('an unknown service is refused with the services there are', async () => {

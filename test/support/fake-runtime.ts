@@ -4,7 +4,7 @@
  */
 import type { ProbeRunner } from '../../src/engine/gate.js';
 import { StartFailedError } from '../../src/core/errors.js';
-import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Runtime, RuntimeEvent, ServiceNeeds } from '../../src/runtime/types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Replacement, Runtime, RuntimeEvent, ServiceNeeds } from '../../src/runtime/types.js';
 import type { FakeClock } from './fake-clock.js';
 
 export interface ServiceScript {
@@ -77,7 +77,6 @@ export class FakeRuntime implements Runtime {
     return why ? { service: s, via: 'api', action: 'recreated', reason: why } : { service: s, via: 'api', action: 'kept' };
   }
   async preview(services: readonly string[]): Promise<CreateReport[]> {
-    this.calls.push(`preview ${services.join(',')}`);
     return services.map((s) => this.report(s));
   }
   /** What each service needs (default: nothing), for pre-flight tests. */
@@ -88,6 +87,25 @@ export class FakeRuntime implements Runtime {
   }
   async engineFacts(): Promise<EngineFacts> {
     return this.engine;
+  }
+  /** Services whose replacement rolls back unless true (set per test); the outcomes, in order. */
+  readonly replaced: string[] = [];
+  async replace(s: string): Promise<Replacement> {
+    this.calls.push(`replace ${s}`);
+    const reason = this.changed.get(s) ?? 'changed';
+    this.changed.delete(s);
+    this.startedAt.delete(s); // the new container, not started
+    this.exitedWith.delete(s);
+    return {
+      reason,
+      canRollBack: true,
+      commit: async () => void this.replaced.push(`commit ${s}`),
+      rollback: async () => {
+        this.replaced.push(`rollback ${s}`);
+        this.hung.delete(s); // the previous container is healthy
+        this.startedAt.set(s, this.clock.now());
+      },
+    };
   }
   async orphans(): Promise<string[]> {
     return [...this.orphanNames];

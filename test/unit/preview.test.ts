@@ -78,6 +78,29 @@ describe('planSteps (what up would do, pure)', () => {
     expect(jobs(info('migrate', 'running'), 'kept')).toMatchObject({ action: 'keep' });
   });
 
+  it('a running dependent that names a recreated dependency with restart: true is restarted after it', () => {
+    const plan = planSteps(
+      input({
+        order: ['db', 'api', 'web'],
+        reports: new Map([
+          ['db', { service: 'db', via: 'api', action: 'recreated', reason: 'changed: command' }],
+          ['api', { service: 'api', via: 'api', action: 'kept' }],
+          ['web', { service: 'web', via: 'api', action: 'kept' }],
+        ]),
+        current: new Map(['db', 'api', 'web'].map((n) => [n, info(n, 'running')])),
+        restartAfter: new Map([
+          ['api', ['db']],
+          ['web', []],
+        ]),
+      }),
+    );
+    expect(plan.steps.map((s) => [s.action, s.service, s.reason])).toEqual([
+      ['recreate', 'db', 'changed: command'],
+      ['restart', 'api', 'after db is recreated (restart: true)'],
+      ['keep', 'web', 'running with this definition'],
+    ]);
+  });
+
   it('a host process not running is started (there is nothing to create); a kept orphan is no change', () => {
     const plan = planSteps(
       input({
@@ -105,7 +128,7 @@ describe('previewUp and up on a fake engine', () => {
     const spec = miniSpec(services);
     const plan = await previewUp({ spec, runtime });
     expect(plan.steps.map((s) => `${s.action} ${s.service}`)).toEqual(['remove old', 'create db', 'create api']);
-    expect(runtime.calls.filter((c) => !c.startsWith('preview'))).toEqual([]);
+    expect(runtime.calls).toEqual([]); // reads only
 
     const events: StackEvent[] = [];
     await clock.drive(up({ spec, runtime, clock, emit: (e) => events.push(e), probeRunner: runtime.probeRunner }));
@@ -132,5 +155,54 @@ describe('previewUp and up on a fake engine', () => {
     runtime.changed.set('db', 'changed: environment (MODE)');
     const plan = await previewUp({ spec: miniSpec(services), runtime });
     expect(plan.steps[0]).toMatchObject({ service: 'db', action: 'recreate', reason: 'changed: environment (MODE)' });
+  });
+});
+
+describe('up on a running stack whose definitions changed (rolling, on a fake engine)', () => {
+  // db ← api (restart: true on db) ← web; all running and healthy.
+  const running = { running: true, readyAfterMs: 100 };
+  const setup = () => {
+    const services: Record<string, MiniService & ServiceScript> = { db: running, api: { ...running, deps: ['db'] }, web: { ...running, deps: ['api'] } };
+    const clock = new FakeClock();
+    const runtime = new FakeRuntime(clock, services);
+    const spec = miniSpec(services);
+    spec.services['api']!.dependsOn[0]!.restart = true;
+    const events: StackEvent[] = [];
+    const run = () => clock.drive(up({ spec, runtime, clock, emit: (e) => events.push(e), probeRunner: runtime.probeRunner }));
+    return { runtime, events, run };
+  };
+  const touched = (calls: string[]) => calls.filter((c) => /^(replace|stop|start) /.test(c)).map((c) => c.replace(/@\d+$/, ''));
+
+  it('replaces the changed service, gates it, then restarts the dependent that asked for it; the rest is untouched', async () => {
+    const { runtime, run, events } = setup();
+    runtime.changed.set('db', 'changed: environment (MODE)');
+    await run();
+    expect(touched(runtime.calls)).toEqual(['replace db', 'start db', 'stop api', 'start api']);
+    expect(runtime.replaced).toEqual(['commit db']);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'service', service: 'db', state: 'healthy', detail: 'recreated: changed: environment (MODE)' }),
+    );
+    expect(events).toContainEqual(expect.objectContaining({ type: 'service', service: 'api', state: 'healthy', detail: 'restarted after db' }));
+  });
+
+  it('a replacement that fails its gate is rolled back and said so; its dependents are not restarted', async () => {
+    const { runtime, run } = setup();
+    runtime.changed.set('db', 'changed: image a → b');
+    runtime.hung.add('db');
+    await expect(run()).rejects.toThrow(/db failed/);
+    expect(runtime.replaced).toEqual(['rollback db']);
+    expect(touched(runtime.calls)).toEqual(['replace db', 'start db']);
+  });
+
+  it('one replacement at a time per level: the second waits until the first passed its gate', async () => {
+    const services: Record<string, MiniService & ServiceScript> = { a: { running: true, readyAfterMs: 300 }, b: { running: true, readyAfterMs: 300 } };
+    const clock = new FakeClock();
+    const runtime = new FakeRuntime(clock, services);
+    runtime.changed.set('a', 'changed: command');
+    runtime.changed.set('b', 'changed: command');
+    await clock.drive(up({ spec: miniSpec(services), runtime, clock, emit: () => {}, probeRunner: runtime.probeRunner }));
+    const at = (what: string) => Number(runtime.calls.find((c) => c.startsWith(what))!.split('@')[1] ?? runtime.calls.indexOf(what));
+    expect(touched(runtime.calls)).toEqual(['replace a', 'start a', 'replace b', 'start b']);
+    expect(at('start b@')).toBeGreaterThanOrEqual(at('start a@') + 300);
   });
 });

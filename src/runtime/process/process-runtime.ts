@@ -21,7 +21,7 @@ import { endpointRefs, interpolateAll } from '../../config/interpolate.js';
 import { parseEnv } from 'node:util';
 import type { ProcessSpec } from '../../config/types.js';
 import type { Endpoint } from '../../probes/types.js';
-import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Runtime, RuntimeEvent, ServiceNeeds } from '../types.js';
+import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Replacement, Runtime, RuntimeEvent, ServiceNeeds } from '../types.js';
 import { linesFrom, readFrom, rotateIfLarge, sizeOf } from './log-file.js';
 import { processStartTime, procStartTimeEvenZombie, procStartTimeSync } from './start-time.js';
 import { exists, killTree } from './tree-kill.js';
@@ -218,6 +218,15 @@ export class ProcessRuntime implements Runtime {
       if (record.definition === this.definition(service)) return { service, via: 'process', action: 'kept' };
       return { service, via: 'process', action: 'recreated', reason: 'its definition changed' };
     });
+  }
+
+  /** A process has no container to keep aside: the old run is stopped and forgotten; there is nothing to roll back to. */
+  async replace(service: string): Promise<Replacement> {
+    const record = this.o.store.read(service);
+    if (record && (await this.alive(service, record))) await this.stop(service, 10);
+    this.o.store.remove(service);
+    const noop = async () => {};
+    return { reason: 'its definition changed', canRollBack: false, commit: noop, rollback: noop };
   }
 
   /** A process's `ports` are host ports it will listen on. */
