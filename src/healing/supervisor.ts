@@ -10,7 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { DEFAULTS } from '../config/normalize.js';
-import type { ServiceSpec, StackSpec } from '../config/types.js';
+import type { ServiceSpec } from '../config/types.js';
 import { probeContext, type GateDeps } from '../engine/gate.js';
 import { restartDependents as restartDependentsOf, restartInOrder, restartService, type RestartResult } from '../engine/restart.js';
 import { dependentsOf } from '../graph/plan.js';
@@ -330,23 +330,6 @@ export class Supervisor {
     if (outcome.ok) this.markDependents(name, false);
     else this.handle(w, 'exit', outcome.reason);
     return { service: name, ok: outcome.ok, ...(outcome.ok ? {} : { reason: outcome.reason }) };
-  }
-
-  /** A changed stack.yaml: new policies, breakers closed, failed services healed again. */
-  reload(spec: StackSpec): void {
-    this.deps.spec = spec;
-    for (const name of [...this.watched.keys()]) {
-      const s = spec.services[name];
-      if (!s) continue;
-      const wasFailed = this.watched.get(name)!.state === 'failed';
-      const fresh = this.watch(s);
-      if (wasFailed) {
-        this.emit({ type: 'breaker', at: this.now(), service: name, open: false, restartsInWindow: 0, reason: 'closed by a configuration change' });
-        fresh.state = 'unhealthy';
-        this.startHealing(fresh, 'configuration changed');
-      }
-    }
-    this.emit({ type: 'config', at: this.now(), detail: 'stack.yaml changed: policies reloaded, breakers closed' });
   }
 
   private notify(event: HealNotification['event'], w: Watched, reason: string): void {

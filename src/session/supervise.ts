@@ -12,6 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 import type { StackSpec } from '../config/types.js';
 import { defaultProbeRunner } from '../engine/gate.js';
+import { up } from '../engine/up.js';
 import type { UpResult } from '../engine/up.js';
 import { selectServices } from '../graph/plan.js';
 import { Supervisor } from '../healing/supervisor.js';
@@ -21,6 +22,7 @@ import type { Runtime } from '../runtime/types.js';
 import { readOwner, type HeldLock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import { ensureToken } from '../state/token.js';
+import { runtimeFor } from './runtime.js';
 import { startControlServer, startMetricsServer, type ControlTarget, type Listener } from './endpoints.js';
 
 export interface SupervisionDeps {
@@ -34,8 +36,10 @@ export interface SupervisionDeps {
   metricsAddr?: string;
   /** Loads stack.yaml again (throws ConfigError when the edit is invalid). */
   reload(): StackSpec;
-  /** How often stack.yaml and the state directory are looked at. */
+  /** How often the stack's files and the state directory are looked at. */
   watchMs?: number;
+  /** The runtime for an edited stack (default: session/runtime's). */
+  runtimeFor?(spec: StackSpec): Runtime;
 }
 
 export interface Supervision {
@@ -92,39 +96,83 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
     close,
     async run(signal, upResult) {
       if (upResult) metrics.seedReady(upResult.outcome);
-      const url = webhookUrl(deps.spec);
-      supervisor = new Supervisor(
-        {
-          spec: deps.spec,
-          runtime: deps.runtime,
-          clock,
-          emit,
-          probeRunner: defaultProbeRunner,
-          ...(url ? { notify: webhookNotifier({ url, stack: deps.spec.name, emit, clock }) } : {}),
-        },
-        selected,
-      );
       lock.update({ phase: 'supervising', controlPort, metrics: deps.metricsAddr ?? `127.0.0.1:${controlPort}` });
+      let spec = deps.spec;
+      let runtime = deps.runtime;
+      let names = selected;
       const stop = new AbortController();
-      const both = AbortSignal.any([signal, stop.signal]);
-      const watching = watchFiles(deps, lock.owner.pid, both, {
-        changed: (spec) => {
-          supervisor?.reload(spec);
-          running = spec;
-        },
-        stateGone: () => stop.abort(),
-      });
-      try {
-        await supervisor.run(both);
-      } finally {
-        stop.abort();
-        await watching;
+      for (;;) {
+        const url = webhookUrl(spec);
+        supervisor = new Supervisor(
+          {
+            spec,
+            runtime,
+            clock,
+            emit,
+            probeRunner: defaultProbeRunner,
+            ...(url ? { notify: webhookNotifier({ url, stack: spec.name, emit, clock }) } : {}),
+          },
+          names,
+        );
+        const reloading = new AbortController();
+        const both = AbortSignal.any([signal, stop.signal, reloading.signal]);
+        let edited: StackSpec | undefined;
+        const watching = watchFiles({ ...deps, spec }, lock.owner.pid, both, {
+          changed: (next) => {
+            edited = next;
+            reloading.abort();
+          },
+          stateGone: () => stop.abort(),
+        });
+        try {
+          await supervisor.run(both);
+        } finally {
+          reloading.abort();
+          await watching;
+        }
+        if (!edited || signal.aborted || stop.signal.aborted) return;
+        // Hot reload: healing pauses while the running stack is reconciled to the edit as `stack up` would
+        // (only what changed, rolling and gated); then supervision goes on with the new definitions.
+        const next: StackSpec = edited;
+        names =
+          services.length === 0
+            ? Object.keys(next.services)
+            : selectServices(
+                next.services,
+                services.filter((n) => n in next.services),
+              ).selected;
+        runtime = (deps.runtimeFor ?? ((s: StackSpec) => runtimeFor(s, paths)))(next);
+        spec = next;
+        running = next;
+        emit({ type: 'config', at: clock.now(), detail: 'the stack files changed: reconciling the running stack (as `stack up` would)' });
+        try {
+          await up({ spec: next, runtime, clock, emit }, { services: names, signal });
+          emit({ type: 'config', at: clock.now(), detail: 'reconciled: the running stack matches the edited files' });
+        } catch (err) {
+          if (signal.aborted) return;
+          emit({
+            type: 'config',
+            at: clock.now(),
+            detail: `reconciling failed: ${(err as Error).message} (a replacement that failed its gate was rolled back); supervising what runs`,
+          });
+        }
       }
     },
   };
 }
 
-/** Looks at stack.yaml and the state directory every `watchMs` until `signal` aborts. */
+/** Every file the stack is made of: stack.yaml, the compose files, the env files (the stack's and its processes'). */
+export function stackFiles(spec: StackSpec): string[] {
+  const own = Object.values(spec.services).flatMap((s) => s.process?.envFiles ?? []);
+  return [...new Set([spec.file, ...spec.composeFiles, ...spec.envFiles, ...own])];
+}
+
+const filesDigest = (files: readonly string[]) => files.map((f) => `${f}:${fileDigest(f)}`).join('\n');
+
+/** After a change is seen, it must hold this long before it is applied (an editor writes in several steps). */
+export const SETTLE_MS = 300;
+
+/** Looks at the stack's files and the state directory every `watchMs` until `signal` aborts. */
 async function watchFiles(
   deps: SupervisionDeps,
   ownPid: number,
@@ -132,7 +180,8 @@ async function watchFiles(
   on: { changed(spec: StackSpec): void; stateGone(): void },
 ): Promise<void> {
   const { clock, paths, emit } = deps;
-  let last = deps.spec.digest; // the text it was started with, not a second read that could differ
+  const files = stackFiles(deps.spec);
+  let last = filesDigest(files);
   for (;;) {
     try {
       await clock.sleep(deps.watchMs ?? 2_000, signal);
@@ -148,14 +197,29 @@ async function watchFiles(
       on.stateGone();
       return;
     }
-    const now = fileDigest(deps.spec.file);
-    if (now === last || now === '') continue;
+    let now = filesDigest(files);
+    if (now === last) continue;
+    // Debounced: applied once the files stop changing.
+    for (;;) {
+      try {
+        await clock.sleep(SETTLE_MS, signal);
+      } catch {
+        return;
+      }
+      const again = filesDigest(files);
+      if (again === now) break;
+      now = again;
+    }
     last = now;
     try {
       on.changed(deps.reload());
+      return;
     } catch (err) {
-      const detail = err instanceof ConfigError ? `${err.problems.length} problem(s), first: ${err.problems[0]?.message}` : String(err);
-      emit({ type: 'config', at: clock.now(), detail: `stack.yaml changed but is invalid (${detail}); keeping the previous policies` });
+      const detail =
+        err instanceof ConfigError
+          ? `${err.problems.length} problem(s), first: ${err.problems[0]?.path ? `${err.problems[0].path}: ` : ''}${err.problems[0]?.message}`
+          : (err as Error).message;
+      emit({ type: 'config', at: clock.now(), detail: `the stack files changed but are invalid (${detail}); the running stack is left as it is` });
     }
   }
 }

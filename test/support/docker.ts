@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ASIDE_SUFFIX } from '../../src/runtime/api-create.js';
 import { Journal, type JournalRecord } from '../../src/state/journal.js';
 import { statePaths, type StatePaths } from '../../src/state/paths.js';
 
@@ -63,10 +64,21 @@ export function purge(project: string): void {
  * The container of a compose service, found by compose's own labels: the same on compose v1 and v2, whatever
  * their naming (project_service_1 or project-service-1).
  */
+/** The service's container; not one kept aside (`…-stack-previous`) while `up` replaces it. */
 export function containerOf(project: string, service: string): string {
-  const ids = docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`)
+  const ids = docker(
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+    '--format',
+    '{{.ID}} {{.Names}}',
+  )
     .split('\n')
-    .filter(Boolean);
+    .filter((line) => line && !line.endsWith(ASIDE_SUFFIX))
+    .map((line) => line.split(' ')[0]!);
   if (ids.length !== 1) throw new Error(`expected one container for ${project}/${service}, found ${ids.length}`);
   return ids[0]!;
 }
