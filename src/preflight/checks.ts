@@ -37,6 +37,24 @@ export interface PreflightFacts {
 
 export const DISK = { refuseBelow: 1 * 2 ** 30, warnBelow: 5 * 2 ** 30 };
 
+/** The oldest engine stack talks to: Docker 19.03 (API 1.40). */
+export const MIN_ENGINE = { api: '1.40', release: '19.03' };
+
+/** Keys of a compose file that need a given engine (API) or compose version; what `needs` reports as features. */
+export const FEATURES: Readonly<Record<string, { what: string; engineApi?: [api: string, release: string]; composeV1?: string; composeV2?: string }>> = {
+  'healthcheck.start_interval': { what: 'healthcheck start_interval', engineApi: ['1.44', '25.0'], composeV2: '2.20.2' },
+  'depends_on.condition.service_completed_successfully': { what: 'depends_on condition service_completed_successfully', composeV1: '1.29.0' },
+  profiles: { what: 'profiles', composeV1: '1.28.0' },
+};
+
+/** Dotted version numbers compared as numbers (1.9 < 1.10); a missing part counts as 0. */
+export function versionBelow(version: string, min: string): boolean {
+  const a = version.split(/[.+-]/).map((p) => parseInt(p, 10) || 0);
+  const b = min.split('.').map((p) => parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  return false;
+}
+
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
 const where = (p: { ip: string; port: number; protocol: string }) => `${p.ip || '0.0.0.0'}:${p.port}${p.protocol === 'tcp' ? '' : `/${p.protocol}`}`;
 
@@ -102,6 +120,52 @@ export function preflightProblems(f: PreflightFacts): PreflightProblem[] {
       message: `image ${n.missingImage} of ${n.service} is not on this engine and its registry cannot be reached`,
       fix: 'Build or load it locally (in this repository: `bash scripts/build-images.sh`), or connect to the registry (network, proxy, `docker login`).',
     });
+  }
+  out.push(...versionProblems(f));
+  return out;
+}
+
+/** What compose version the feature needs, when the one here is older (v1 lacks what only v2 has). */
+function composeTooOld(compose: { flavor: 'v1' | 'v2'; version: string }, need: (typeof FEATURES)[string]): string | undefined {
+  if (compose.flavor === 'v1') {
+    if (need.composeV1 !== undefined) return versionBelow(compose.version, need.composeV1) ? `docker-compose ${need.composeV1}` : undefined;
+    return need.composeV2 !== undefined ? `Docker Compose v2 (${need.composeV2})` : undefined;
+  }
+  return need.composeV2 !== undefined && versionBelow(compose.version, need.composeV2) ? `Docker Compose ${need.composeV2}` : undefined;
+}
+
+function versionProblems(f: PreflightFacts): PreflightProblem[] {
+  const out: PreflightProblem[] = [];
+  const { apiVersion, version, compose } = f.engine;
+  const engine = `this engine is ${version ?? '?'} (API ${apiVersion ?? '?'})`;
+  if (apiVersion && versionBelow(apiVersion, MIN_ENGINE.api))
+    out.push({
+      severity: 'error',
+      key: 'the Docker engine',
+      message: `stack needs Docker Engine ${MIN_ENGINE.release} (API ${MIN_ENGINE.api}) or later; ${engine}`,
+      fix: 'Upgrade Docker (Docker Desktop, or the docker-ce / docker.io package).',
+    });
+  const users = new Map<string, string[]>();
+  for (const n of f.needs) for (const k of n.features ?? []) users.set(k, [...(users.get(k) ?? []), n.service]);
+  for (const [key, services] of users) {
+    const need = FEATURES[key];
+    if (!need) continue;
+    const where = services.map((s) => `services.${s}`).join(', ');
+    if (need.engineApi && apiVersion && versionBelow(apiVersion, need.engineApi[0]))
+      out.push({
+        severity: 'error',
+        key: `${where} (compose)`,
+        message: `${need.what} needs Docker Engine ${need.engineApi[1]} (API ${need.engineApi[0]}) or later; ${engine}`,
+        fix: `Upgrade Docker, or take ${need.what} out of the compose file.`,
+      });
+    const tooOld = compose && composeTooOld(compose, need);
+    if (tooOld)
+      out.push({
+        severity: 'error',
+        key: `${where} (compose)`,
+        message: `${need.what} needs ${tooOld}; this is ${compose.flavor === 'v1' ? 'docker-compose' : 'Docker Compose'} ${compose.version}`,
+        fix: 'Install a newer compose (Docker Compose v2: the docker-compose-plugin package), or take it out of the compose file.',
+      });
   }
   return out;
 }

@@ -5,13 +5,19 @@
  */
 import type { StackSpec } from '../config/types.js';
 import { PreflightError } from '../core/errors.js';
-import type { Runtime } from '../runtime/types.js';
+import type { EngineFacts, Runtime } from '../runtime/types.js';
 import { preflightProblems, type PreflightProblem, type WantedPort } from './checks.js';
 import { registryOf, type HostChecks } from './host.js';
 
 export const REGISTRY_TIMEOUT_MS = 2_000;
 
-export async function preflight(deps: { spec: StackSpec; runtime: Runtime; host: HostChecks }, selected: readonly string[]): Promise<PreflightProblem[]> {
+export interface PreflightResult {
+  problems: PreflightProblem[];
+  /** What the engine said (not asked when nothing is to start). */
+  engine?: EngineFacts;
+}
+
+export async function preflight(deps: { spec: StackSpec; runtime: Runtime; host: HostChecks }, selected: readonly string[]): Promise<PreflightResult> {
   const { spec, runtime, host } = deps;
   const byCompose = new Map<string, string[]>();
   for (const n of selected) byCompose.set(spec.services[n]!.composeService, [...(byCompose.get(spec.services[n]!.composeService) ?? []), n]);
@@ -25,7 +31,7 @@ export async function preflight(deps: { spec: StackSpec; runtime: Runtime; host:
         runsAs: spec.services[name]!.process ? ('process' as const) : ('container' as const),
       })),
     );
-  if (needs.length === 0) return [];
+  if (needs.length === 0) return { problems: [] };
 
   // Ports the project's own containers publish now (an orphan that up removes first, a container being
   // recreated) are not in the way.
@@ -45,13 +51,13 @@ export async function preflight(deps: { spec: StackSpec; runtime: Runtime; host:
   const freeBytes = engine.localDataRoot ? host.freeBytes(engine.localDataRoot) : undefined;
   const images = [...new Set(needs.flatMap((n) => (n.missingImage ? [n.missingImage] : [])))];
   const registryReachable = new Map(await Promise.all(images.map(async (i) => [i, await host.reachable(registryOf(i), REGISTRY_TIMEOUT_MS)] as const)));
-  return preflightProblems({ needs, ports, engine, ...(freeBytes === undefined ? {} : { freeBytes }), registryReachable });
+  return { problems: preflightProblems({ needs, ports, engine, ...(freeBytes === undefined ? {} : { freeBytes }), registryReachable }), engine };
 }
 
 /** Refuses (PreflightError, exit 2) when any error was found; returns the warnings. STACK_PREFLIGHT=0 skips it all. */
 export async function assertPreflight(deps: { spec: StackSpec; runtime: Runtime; host: HostChecks }, selected: readonly string[]): Promise<PreflightProblem[]> {
   if (deps.spec.env['STACK_PREFLIGHT'] === '0') return [];
-  const problems = await preflight(deps, selected);
+  const { problems } = await preflight(deps, selected);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) throw new PreflightError(errors);
   return problems;

@@ -363,9 +363,17 @@ export class DockerRuntime implements Runtime {
       const limits = ((s['deploy'] as ComposeMap | undefined)?.['resources'] as ComposeMap | undefined)?.['limits'] as ComposeMap | undefined;
       const memoryBytes = bytes(s['mem_limit'] as ComposeValue) ?? bytes(limits?.['memory']);
       const ports = (Array.isArray(s['ports']) ? s['ports'] : []).flatMap((p) => toPorts(p as ComposeValue) ?? []);
+      const features = [
+        ...((s['healthcheck'] as ComposeMap | undefined)?.['start_interval'] !== undefined ? ['healthcheck.start_interval'] : []),
+        ...(Object.values((s['depends_on'] ?? {}) as Record<string, ComposeMap>).some((d) => d && d['condition'] === 'service_completed_successfully')
+          ? ['depends_on.condition.service_completed_successfully']
+          : []),
+        ...(s['profiles'] !== undefined ? ['profiles'] : []),
+      ];
       return {
         service,
         running: running.has(service),
+        ...(features.length ? { features } : {}),
         hostPorts: ports.flatMap((p) => (/^[1-9]\d*$/.test(p.published) ? [{ ip: p.hostIp, port: Number(p.published), protocol: p.protocol }] : [])),
         ...(memoryBytes ? { memoryBytes } : {}),
         ...(image && s['build'] === undefined && !tags.has(normalizeTag(image)) ? { missingImage: image } : {}),
@@ -374,9 +382,19 @@ export class DockerRuntime implements Runtime {
   }
 
   async engineFacts(): Promise<EngineFacts> {
-    const info = (await this.docker.info()) as { DockerRootDir?: string; MemTotal?: number };
+    const [info, version, snap] = await Promise.all([
+      this.docker.info() as Promise<{ DockerRootDir?: string; MemTotal?: number }>,
+      this.docker.version(),
+      this.modelSnapshot(new Map()).catch(() => undefined), // already loaded by needs(); the version is all we want
+    ]);
     const local = engineEndpoint(this.env).startsWith('unix://');
-    return { ...(local && info.DockerRootDir ? { localDataRoot: info.DockerRootDir } : {}), ...(info.MemTotal ? { memTotalBytes: info.MemTotal } : {}) };
+    return {
+      ...(local && info.DockerRootDir ? { localDataRoot: info.DockerRootDir } : {}),
+      ...(info.MemTotal ? { memTotalBytes: info.MemTotal } : {}),
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      ...(snap ? { compose: { flavor: snap.flavor, version: snap.version } } : {}),
+    };
   }
 
   /** Containers of services that are no longer in the compose files (compose's own meaning of an orphan). */

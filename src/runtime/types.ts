@@ -51,6 +51,8 @@ export interface ServiceNeeds {
   memoryBytes?: number;
   /** Its image, when that is not on the engine and nothing builds it (it must be pulled). */
   missingImage?: string;
+  /** Keys it uses that need a given engine or compose version (preflight/checks FEATURES). */
+  features?: string[];
 }
 
 /** What the engine has to give. */
@@ -58,6 +60,11 @@ export interface EngineFacts {
   /** The engine's data root, when it is on this machine (a local socket). */
   localDataRoot?: string;
   memTotalBytes?: number;
+  /** The engine's version and API version (e.g. 20.10.24, 1.41). */
+  version?: string;
+  apiVersion?: string;
+  /** The compose implementation that reads the files. */
+  compose?: { flavor: 'v1' | 'v2'; version: string };
 }
 
 /** A container replaced by one of its current definition; the previous one waits aside, stopped, for one of these. */

@@ -1,6 +1,6 @@
 import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DISK, preflightProblems, type PreflightFacts } from '../../src/preflight/checks.js';
+import { DISK, preflightProblems, versionBelow, type PreflightFacts } from '../../src/preflight/checks.js';
 import { registryOf, systemHost, type HostChecks } from '../../src/preflight/host.js';
 import { preflight } from '../../src/preflight/preflight.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -87,6 +87,43 @@ describe('pre-flight checks (pure)', () => {
   });
 });
 
+describe('versions against the features the compose files use', () => {
+  it('compares dotted versions as numbers', () => {
+    expect(versionBelow('1.9', '1.10')).toBe(true);
+    expect(versionBelow('1.41', '1.40')).toBe(false);
+    expect(versionBelow('1.29.2', '1.29.0')).toBe(false);
+    expect(versionBelow('2.20.1', '2.20.2')).toBe(true);
+    expect(versionBelow('1.40', '1.40')).toBe(false);
+  });
+
+  const at = (engine: PreflightFacts['engine'], features: string[]) => preflightProblems(facts({ engine, needs: [need('web', { features })] }));
+  const v1 = (version: string) => ({ version: '20.10.24', apiVersion: '1.41', compose: { flavor: 'v1' as const, version } });
+
+  it('an engine older than stack itself supports is refused', () => {
+    expect(at({ version: '18.09.1', apiVersion: '1.39' }, []).map((p) => p.message)).toEqual([
+      'stack needs Docker Engine 19.03 (API 1.40) or later; this engine is 18.09.1 (API 1.39)',
+    ]);
+    expect(at({ version: '20.10.24', apiVersion: '1.41' }, [])).toEqual([]);
+  });
+
+  it('healthcheck start_interval needs Engine 25 and compose v2', () => {
+    const problems = at(v1('1.29.2'), ['healthcheck.start_interval']).map((p) => p.message);
+    expect(problems).toEqual([
+      'healthcheck start_interval needs Docker Engine 25.0 (API 1.44) or later; this engine is 20.10.24 (API 1.41)',
+      'healthcheck start_interval needs Docker Compose v2 (2.20.2); this is docker-compose 1.29.2',
+    ]);
+    expect(at({ version: '27.1.0', apiVersion: '1.46', compose: { flavor: 'v2', version: '2.29.1' } }, ['healthcheck.start_interval'])).toEqual([]);
+  });
+
+  it('service_completed_successfully needs docker-compose 1.29; profiles 1.28', () => {
+    expect(at(v1('1.27.4'), ['depends_on.condition.service_completed_successfully', 'profiles']).map((p) => p.message)).toEqual([
+      'depends_on condition service_completed_successfully needs docker-compose 1.29.0; this is docker-compose 1.27.4',
+      'profiles needs docker-compose 1.28.0; this is docker-compose 1.27.4',
+    ]);
+    expect(at(v1('1.29.2'), ['depends_on.condition.service_completed_successfully', 'profiles'])).toEqual([]);
+  });
+});
+
 describe('what the machine is asked', () => {
   it('the registry an image comes from', () => {
     expect(registryOf('redis:7')).toEqual({ host: 'registry-1.docker.io', port: 443 });
@@ -124,11 +161,11 @@ describe('preflight on a fake engine', () => {
     runtime.needsOf.set('db', { hostPorts: [{ ip: '', port: 5432, protocol: 'tcp' }] });
     runtime.needsOf.set('api', { hostPorts: [{ ip: '', port: 8080, protocol: 'tcp' }], missingImage: 'acme/api:1' });
     const spec = miniSpec({ db: {}, api: { deps: ['db'] } });
-    const problems = await preflight({ spec, runtime, host: host({ 5432: 'postgres (pid 1)', 8080: 'node (pid 2)' }) }, ['db', 'api']);
+    const { problems } = await preflight({ spec, runtime, host: host({ 5432: 'postgres (pid 1)', 8080: 'node (pid 2)' }) }, ['db', 'api']);
     expect(problems.map((p) => p.message)).toEqual([
       'host port 0.0.0.0:8080 for api is taken by node (pid 2)',
       'image acme/api:1 of api is not on this engine and its registry cannot be reached',
     ]);
-    expect(await preflight({ spec, runtime, host: host({ 5432: 'postgres (pid 1)' }) }, ['db'])).toEqual([]);
+    expect(await preflight({ spec, runtime, host: host({ 5432: 'postgres (pid 1)' }) }, ['db'])).toEqual({ problems: [] }); // nothing asked
   });
 });

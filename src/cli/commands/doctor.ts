@@ -15,10 +15,14 @@ export async function doctorCommand(named: string[], opts: GlobalOptions, io: Cl
   const { selected, unknown } = selectServices(ctx.spec.services, withProfile(ctx.spec, named, profileOf(opts, ctx.spec)));
   if (unknown.length) throw unknownServices(unknown, Object.keys(ctx.spec.services));
   await ctx.runtime.ping();
-  const problems = await preflight({ spec: ctx.spec, runtime: ctx.runtime, host: systemHost }, selected);
+  const { problems, engine } = await preflight({ spec: ctx.spec, runtime: ctx.runtime, host: systemHost }, selected);
   const errors = problems.filter((p) => p.severity === 'error').length;
-  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: errors === 0, services: selected, problems })}\n`);
+  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: errors === 0, services: selected, problems, ...(engine ? { engine } : {}) })}\n`);
   else {
+    if (engine?.version)
+      io.stdout.write(
+        `checked against Docker Engine ${engine.version} (API ${engine.apiVersion})${engine.compose ? `, ${engine.compose.flavor === 'v1' ? 'docker-compose' : 'Docker Compose'} ${engine.compose.version}` : ''}\n`,
+      );
     for (const p of problems) io.stdout.write(`${formatMachineProblem(p.severity === 'error' ? '✖' : '!', p)}\n`);
     io.stdout.write(
       errors > 0
