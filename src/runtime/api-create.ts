@@ -31,6 +31,18 @@ export async function listProjectContainers(docker: Docker, project: string, ser
   return (await docker.listContainers({ all: true, filters: { label } })).filter((c) => isAside(c) === aside);
 }
 
+/**
+ * Containers kept aside by a replacement that never finished (`up` was interrupted during the new one's gate),
+ * of these services: removed. Only for services being created now — never one whose replacement is in flight.
+ */
+export async function removeLeftoversAside(docker: Docker, project: string, services: readonly string[]): Promise<void> {
+  const mine = new Set(services);
+  const aside = await listProjectContainers(docker, project, undefined, true);
+  await Promise.all(
+    aside.filter((c) => mine.has(c.Labels[composeLabel('service')] ?? '')).map((c) => docker.getContainer(c.Id).remove({ force: true, v: false })),
+  );
+}
+
 /** The project's containers by compose service: one list call. */
 export async function existingContainers(docker: Docker, project: string): Promise<Map<string, Existing>> {
   const found = await listProjectContainers(docker, project);

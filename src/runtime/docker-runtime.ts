@@ -12,7 +12,15 @@ import { whichOnPath } from '../core/which.js';
 import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ASIDE_SUFFIX, createContainers, describeChange, ensureResources, existingContainers, listProjectContainers } from './api-create.js';
+import {
+  ASIDE_SUFFIX,
+  createContainers,
+  describeChange,
+  ensureResources,
+  existingContainers,
+  listProjectContainers,
+  removeLeftoversAside,
+} from './api-create.js';
 import {
   bytes,
   composeLabel,
@@ -240,7 +248,10 @@ export class DockerRuntime implements Runtime {
       [...new Set(viaApi.flatMap((p) => p.networks))].map((k) => networks.get(k) as NetworkPlan),
       [...new Set(viaApi.flatMap((p) => p.volumes))].map((k) => volumes.get(k) as VolumePlan),
     );
-    const existing = await existingContainers(this.docker, this.project.name);
+    const [existing] = await Promise.all([
+      existingContainers(this.docker, this.project.name),
+      removeLeftoversAside(this.docker, this.project.name, composeServices),
+    ]);
     const [made] = await Promise.all([
       createContainers(this.docker, viaApi, existing, onCreated),
       viaCompose.length > 0

@@ -223,6 +223,17 @@ describe('changing a running stack: stack diff (up --dry-run), then up', () => {
     expect((await diff()).code).toBe(EXIT.OK);
   });
 
+  it('a container left aside by an interrupted replacement is removed by the next up', async () => {
+    const store = containerOf(PROJECT, 'store');
+    const name = docker('inspect', '-f', '{{.Name}}', store).replace(/^\//, '');
+    docker('stop', '-t', '0', store);
+    docker('rename', store, `${name}-stack-previous`); // as `up` leaves it when Ctrl-C hits during the new one's gate
+    expect((await up()).code).toBe(EXIT.OK);
+    const all = docker('ps', '-a', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Names}}').split('\n');
+    expect(all.filter((n) => n.endsWith('-stack-previous'))).toEqual([]);
+    expect(all).toHaveLength(3);
+  });
+
   it('an unknown service is refused with the services there are', async () => {
     const r = await diff('nope');
     expect(r.code).toBe(EXIT.USAGE);

@@ -1,4 +1,6 @@
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DISK, preflightProblems, versionBelow, type PreflightFacts } from '../../src/preflight/checks.js';
 import { registryOf, systemHost, type HostChecks } from '../../src/preflight/host.js';
@@ -130,6 +132,11 @@ describe('what the machine is asked', () => {
     expect(registryOf('local/stack-base:1')).toEqual({ host: 'registry-1.docker.io', port: 443 });
     expect(registryOf('ghcr.io/acme/api:2')).toEqual({ host: 'ghcr.io', port: 443 });
     expect(registryOf('localhost:5000/api')).toEqual({ host: 'localhost', port: 5000 });
+  });
+
+  it('free bytes under a path from the file system; none for a path that is not there', () => {
+    expect(systemHost.freeBytes(tmpdir())).toBeGreaterThan(0);
+    expect(systemHost.freeBytes(join(tmpdir(), 'no-such-dir-for-stack'))).toBeUndefined();
   });
 
   it('a port this process listens on is not free, and is found held by this process (Linux)', async () => {
