@@ -5,11 +5,10 @@
  * SET/GET), and whether a running service is healthy is `stack status`'s question, not a change.
  */
 import type { StackSpec } from '../config/types.js';
-import { UsageError } from '../core/errors.js';
 import type { CreateReport } from '../core/events.js';
-import { chainBelow, planWaves, selectServices, startOrder } from '../graph/plan.js';
+import { chainBelow, planWaves, startOrder } from '../graph/plan.js';
 import type { ContainerInfo, Runtime } from '../runtime/types.js';
-import { expectedWeight, mustComplete } from './up.js';
+import { expectedWeight, mustComplete, selectKnown } from './up.js';
 
 export type StepAction = 'remove' | 'create' | 'recreate' | 'restart' | 'start' | 'run' | 'keep' | 'skip' | 'orphan';
 
@@ -88,12 +87,7 @@ export interface PreviewOptions {
 /** What `up` with these options would do now; reads the engine and the process records, changes nothing. */
 export async function previewUp(deps: { spec: StackSpec; runtime: Runtime }, options: PreviewOptions = {}): Promise<UpPreview> {
   const { spec, runtime } = deps;
-  const { selected, unknown } = selectServices(spec.services, options.services ?? []);
-  if (unknown.length > 0)
-    throw new UsageError(
-      `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
-      `Services in ${spec.file}: ${Object.keys(spec.services).join(', ')}`,
-    );
+  const selected = selectKnown(spec, options.services ?? []);
   await runtime.ping();
   const waves = planWaves(spec.services, selected);
   const order = startOrder(waves, chainBelow(spec.services, selected, expectedWeight(options.expectedReadyMs ?? {}, selected)));

@@ -59,6 +59,17 @@ const ORPHAN_STOP_SECONDS = 10;
  */
 export const START_SLOTS = 4;
 
+/** The services asked for and their dependencies; an unknown name is a UsageError listing the services there are. */
+export function selectKnown(spec: StackSpec, services: readonly string[]): string[] {
+  const { selected, unknown } = selectServices(spec.services, services);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      `Services in ${spec.file}: ${Object.keys(spec.services).join(', ')}`,
+    );
+  return selected;
+}
+
 /** Jobs, and any service a dependent waits on with condition: completed: they must run to exit 0. */
 export function mustComplete(services: Readonly<Record<string, ServiceSpec>>, selected: readonly string[]): Set<string> {
   return new Set([
@@ -120,13 +131,7 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   const slots = options.startSlots ?? START_SLOTS;
   if (!Number.isInteger(slots) || slots < 1)
     throw new UsageError(`startSlots must be a whole number of at least 1, not ${slots}`, 'Leave it out for the default (4).');
-  const { selected, unknown } = selectServices(spec.services, options.services ?? []);
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `unknown service${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
-      `Services in ${spec.file}: ${Object.keys(spec.services).join(', ')}`,
-    );
-  }
+  const selected = selectKnown(spec, options.services ?? []);
   const waves = planWaves(spec.services, selected);
   // Every service waits on this signal at once (gate sleeps, probes): its listeners scale with the stack.
   setMaxListeners(10 + 2 * selected.length, signal);
@@ -137,22 +142,19 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
   // The engine answers before anything is announced or written: an unreachable engine leaves no trace.
   await runtime.ping();
   emit({ type: 'plan', at: clock.now(), strategy, waves, services: selected });
+  const rank = chainBelow(spec.services, selected, expectedWeight(options.expectedReadyMs ?? {}, selected));
+  const order = startOrder(waves, rank);
+  const [orphans, previews] = await Promise.all([runtime.orphans(), runtime.preview([...new Set(order.map((n) => spec.services[n]!.composeService))])]);
   // Orphans go first: they may hold the host ports the new definitions publish.
-  for (const orphan of await runtime.orphans()) {
+  for (const orphan of orphans) {
     if (!options.keepOrphans) await runtime.removeOrphan(orphan, ORPHAN_STOP_SECONDS);
     emit({ type: 'orphan', at: clock.now(), service: orphan, action: options.keepOrphans ? 'kept' : 'removed' });
   }
 
-  const rank = chainBelow(spec.services, selected, expectedWeight(options.expectedReadyMs ?? {}, selected));
-  const order = startOrder(waves, rank);
   // A service whose definition changed is replaced in its turn, not all at once up front: its old container
   // keeps serving its dependents until it is stopped, the new one must pass its gate (else the old one comes
   // back), and one service per level is replaced at a time so the stack is never down all at once.
-  const stale = new Map(
-    (await runtime.preview([...new Set(order.map((n) => spec.services[n]!.composeService))]))
-      .filter((r) => r.action === 'recreated')
-      .map((r) => [r.service, r.reason ?? 'its definition changed'] as const),
-  );
+  const stale = new Map(previews.filter((r) => r.action === 'recreated').map((r) => [r.service, r.reason ?? 'its definition changed'] as const));
   const creation = createAll(
     { runtime, clock, emit },
     order.filter((n) => !stale.has(spec.services[n]!.composeService)),

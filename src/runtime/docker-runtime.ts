@@ -208,6 +208,16 @@ export class DockerRuntime implements Runtime {
     return this.snapshot;
   }
 
+  /** compose's model as this runtime already has it, else loaded (listing images only then). */
+  private async loadedModel(): Promise<ModelSnapshot> {
+    return this.snapshot ?? this.modelSnapshot(await this.imageTags());
+  }
+
+  /** Through the engine API, unless turned off (STACK_FAST_CREATE=0, or the fastCreate option). */
+  private get fastPath(): boolean {
+    return this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0';
+  }
+
   /** The environment compose runs with: ours, overlaid by the stack's (its env file). */
   private composeEnv(): Env {
     return { ...process.env, ...this.project.env };
@@ -232,8 +242,7 @@ export class DockerRuntime implements Runtime {
    */
   async create(composeServices: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
     const onCreated = options.onCreated ?? (() => {});
-    const fast = this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0';
-    if (!fast) {
+    if (!this.fastPath) {
       await this.composeCreate(composeServices, options.onlyThese ?? false, onCreated);
       return composeServices.map((service) => ({ service, via: 'compose', action: 'created', reason: 'STACK_FAST_CREATE=0' }));
     }
@@ -303,7 +312,7 @@ export class DockerRuntime implements Runtime {
   async preview(composeServices: readonly string[]): Promise<CreateReport[]> {
     const tags = await this.imageTags();
     const snap = await this.modelSnapshot(tags);
-    const fast = this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0';
+    const fast = this.fastPath;
     const { viaApi, viaCompose } = this.route(composeServices, tags, snap);
     const existing = await existingContainers(this.docker, this.project.name);
     return Promise.all(
@@ -324,7 +333,7 @@ export class DockerRuntime implements Runtime {
     const tags = await this.imageTags();
     const snap = await this.modelSnapshot(tags);
     const { viaApi } = this.route([service], tags, snap);
-    const plan = this.options.fastCreate !== false && this.env['STACK_FAST_CREATE'] !== '0' ? viaApi[0] : undefined;
+    const plan = this.fastPath ? viaApi[0] : undefined;
     const noop = async () => {};
     const [found] = await listProjectContainers(this.docker, this.project.name, service);
     if (!plan || !found) {
@@ -396,7 +405,7 @@ export class DockerRuntime implements Runtime {
     const [info, version, snap] = await Promise.all([
       this.docker.info() as Promise<{ DockerRootDir?: string; MemTotal?: number }>,
       this.docker.version(),
-      this.modelSnapshot(new Map()).catch(() => undefined), // already loaded by needs(); the version is all we want
+      this.loadedModel().catch(() => undefined), // the version is all we want
     ]);
     const local = engineEndpoint(this.env).startsWith('unix://');
     return {
@@ -410,7 +419,7 @@ export class DockerRuntime implements Runtime {
 
   /** Containers of services that are no longer in the compose files (compose's own meaning of an orphan). */
   async orphans(): Promise<string[]> {
-    const snap = await this.modelSnapshot(await this.imageTags());
+    const snap = await this.loadedModel();
     const existing = await existingContainers(this.docker, this.project.name);
     return [...existing.keys()].filter((s) => s !== '' && !(s in snap.model.services)).sort();
   }

@@ -55,8 +55,10 @@ export class MixedRuntime implements Runtime {
   }
 
   async removeOrphan(service: string, timeoutSeconds: number): Promise<void> {
-    if ((await this.processes.orphans()).includes(service)) await this.processes.removeOrphan(service, timeoutSeconds);
-    if ((await this.containers.orphans()).includes(service)) await this.containers.removeOrphan(service, timeoutSeconds);
+    // Only the side that has it as an orphan: the other may run a live service of that name.
+    const [processes, containers] = await Promise.all([this.processes.orphans(), this.containers.orphans()]);
+    if (processes.includes(service)) await this.processes.removeOrphan(service, timeoutSeconds);
+    if (containers.includes(service)) await this.containers.removeOrphan(service, timeoutSeconds);
   }
 
   inspect(service: string): Promise<ContainerInfo | undefined> {

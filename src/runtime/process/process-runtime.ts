@@ -201,11 +201,7 @@ export class ProcessRuntime implements Runtime {
   async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
     const reports = await this.preview(services);
     for (const r of reports) {
-      if (r.action === 'recreated') {
-        const record = this.o.store.read(r.service)!;
-        if (await this.alive(r.service, record)) await this.stop(r.service, 10);
-        this.o.store.remove(r.service);
-      }
+      if (r.action === 'recreated') await this.replace(r.service);
       options.onCreated?.(r.service);
     }
     return reports;
