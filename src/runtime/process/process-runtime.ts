@@ -259,9 +259,13 @@ export class ProcessRuntime implements Runtime {
     let record = this.o.store.read(service);
     if (!record) return undefined;
     const running = await this.alive(service, record);
-    // A child of ours that just ended: its exit code is moments away (Node reaps it on SIGCHLD).
+    // A child of ours that just ended: its exit code is moments away (Node reaps it on SIGCHLD). The wait keeps
+    // the event loop alive: the child's handle is unref'd, and with nothing else pending Node would end the
+    // process right here, before the exit is reaped (an `up` waiting for a job then ended silently).
     if (!running && record.exitCode === undefined && this.exits.has(service)) {
-      await Promise.race([this.exits.get(service), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.exits.get(service), new Promise((r) => (timer = setTimeout(r, 2_000)))]);
+      clearTimeout(timer);
       record = this.o.store.read(service) ?? record;
     }
     return {
