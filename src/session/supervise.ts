@@ -100,6 +100,9 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
       let spec = deps.spec;
       let runtime = deps.runtime;
       let names = selected;
+      // What the files were when the running definitions were read: an edit made during a reconcile is still
+      // a change for the next watch, not its starting point.
+      let seen: string | undefined;
       const stop = new AbortController();
       for (;;) {
         const url = webhookUrl(spec);
@@ -117,8 +120,9 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
         const reloading = new AbortController();
         const both = AbortSignal.any([signal, stop.signal, reloading.signal]);
         let edited: StackSpec | undefined;
-        const watching = watchFiles({ ...deps, spec }, lock.owner.pid, both, {
-          changed: (next) => {
+        const watching = watchFiles({ ...deps, spec }, lock.owner.pid, both, seen, {
+          changed: (next, digest) => {
+            seen = digest;
             edited = next;
             reloading.abort();
           },
@@ -177,11 +181,13 @@ async function watchFiles(
   deps: SupervisionDeps,
   ownPid: number,
   signal: AbortSignal,
-  on: { changed(spec: StackSpec): void; stateGone(): void },
+  /** The files' digest the running definitions were read from (default: as they are now). */
+  baseline: string | undefined,
+  on: { changed(spec: StackSpec, digest: string): void; stateGone(): void },
 ): Promise<void> {
   const { clock, paths, emit } = deps;
   const files = stackFiles(deps.spec);
-  let last = filesDigest(files);
+  let last = baseline ?? filesDigest(files);
   for (;;) {
     try {
       await clock.sleep(deps.watchMs ?? 2_000, signal);
@@ -212,7 +218,7 @@ async function watchFiles(
     }
     last = now;
     try {
-      on.changed(deps.reload());
+      on.changed(deps.reload(), now);
       return;
     } catch (err) {
       const detail =
