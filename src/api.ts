@@ -12,7 +12,7 @@ import { connectionEnv } from './connect/connection-env.js';
 import { resolveServices } from './connect/resolve-services.js';
 import { loadStack, missingSecrets } from './config/loader.js';
 import { withProfile } from './config/profiles.js';
-import type { StackSpec } from './config/types.js';
+import type { StackSpec, StackTarget } from './config/types.js';
 import { systemClock } from './core/clock.js';
 import { UsageError } from './core/errors.js';
 import type { StackEvent, Strategy } from './core/events.js';
@@ -39,6 +39,8 @@ export interface StackOptions {
   composeFiles?: string[];
   /** Overrides the compose project name (e.g. one per test worker). */
   projectName?: string;
+  /** Where the containers run: `compose` (this engine) or `swarm` (overrides stack.yaml's `target`). */
+  target?: StackTarget;
   /** Called with every engine event (progress, probe failures, failure reports). */
   onEvent?: (event: StackEvent) => void;
 }
@@ -76,6 +78,7 @@ function context(o: StackOptions) {
     cwd: o.cwd ?? process.cwd(),
     extraComposeFiles: o.composeFiles ?? [],
     ...(o.projectName ? { projectName: o.projectName } : {}),
+    ...(o.target ? { target: o.target } : {}),
   });
   const paths = statePaths(spec.dir, spec.name, spec.env);
   const runtime = runtimeFor(spec, paths);

@@ -8,11 +8,12 @@ export interface GlobalOptions {
   json?: boolean;
   debug?: boolean;
   composeFile?: string[];
+  target?: string;
   profile?: string;
 }
 
 export function load(opts: GlobalOptions, io: CliIo): LoadedStack {
-  return loadStack(opts.file, { env: io.env, cwd: io.cwd, extraComposeFiles: opts.composeFile ?? [] });
+  return loadStack(opts.file, { env: io.env, cwd: io.cwd, extraComposeFiles: opts.composeFile ?? [], ...(opts.target ? { target: opts.target } : {}) });
 }
 
 /** --profile, else STACK_PROFILE from the environment or the env file. */

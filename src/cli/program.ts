@@ -36,6 +36,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('-f, --file <path>', 'the stack file', 'stack.yaml')
     .option('--json', 'print one JSON document on stdout')
     .option('--compose-file <path...>', 'extra compose files after those in the stack file (also STACK_COMPOSE_FILES)')
+    .option('--target <target>', 'where the containers run: compose (this engine) or swarm (also STACK_TARGET, stack.yaml target:)')
     .option('--profile <name>', 'work on a named service set from stack.yaml `profiles:` (also STACK_PROFILE)')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError()

@@ -13,7 +13,7 @@ import { locate } from './locate.js';
 import { normalizeServices } from './normalize.js';
 import { pathToString, type ConfigProblem } from '../core/problems.js';
 import { stackFileSchema, type StackFile } from './schema.js';
-import type { StackSpec } from './types.js';
+import { TARGETS, type StackSpec, type StackTarget } from './types.js';
 import { composeServicesExist, noCycles, runValidators, unknownDependencies } from './validators.js';
 import { closest, knownKeys } from './known-keys.js';
 import { parseYaml, sourceDocument } from './parse-yaml.js';
@@ -32,6 +32,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Overrides `name` (the compose project), e.g. to run a second copy of the stack in tests or CI. */
   projectName?: string;
+  /** Overrides `target` (--target); else STACK_TARGET, else stack.yaml's, else compose. */
+  target?: string;
 }
 
 export interface LoadedStack {
@@ -42,7 +44,7 @@ export interface LoadedStack {
 /**
  * The `stack` settings that may come from the environment or, as compose reads COMPOSE_FILE from `.env`,
  * from the env file: STACK_COMPOSE_FILES (extra compose files, separated like PATH), STACK_PROJECT_NAME,
- * STACK_PROFILE, STACK_COMPOSE, STACK_METRICS_ADDR, STACK_STATE_DIR (and DOCKER_HOST). The environment wins.
+ * STACK_PROFILE, STACK_COMPOSE, STACK_METRICS_ADDR, STACK_STATE_DIR, STACK_TARGET (and DOCKER_HOST). The environment wins.
  * Paths from the environment are relative to the working directory; from the env file, to stack.yaml's.
  */
 export const STACK_SETTINGS = [
@@ -52,6 +54,7 @@ export const STACK_SETTINGS = [
   'STACK_COMPOSE',
   'STACK_METRICS_ADDR',
   'STACK_STATE_DIR',
+  'STACK_TARGET',
   'DOCKER_HOST',
 ] as const;
 
@@ -130,7 +133,17 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
       .filter(Boolean)
       .map((f) => resolve(settingsBase, f)),
   ];
+  const target = options.target || env['STACK_TARGET'] || parsed.data.target || 'compose';
+  const targetProblems = (TARGETS as readonly string[]).includes(target)
+    ? []
+    : [
+        at(
+          ['target'],
+          `target "${target}" (from ${options.target ? '--target' : env['STACK_TARGET'] ? 'STACK_TARGET' : 'target'}) is not one of ${TARGETS.join(', ')}`,
+        ),
+      ];
   const spec: StackSpec = {
+    target: target as StackTarget,
     file: path,
     digest: textDigest(text),
     dir,
@@ -153,7 +166,7 @@ export function loadStack(file: string, options: LoadOptions = {}): LoadedStack 
   const errors = [...validated.errors, ...processes.errors];
   const warnings = [...validated.warnings, ...processes.warnings];
   const missingEnvFiles = envFiles.missing.map((f) => at(['env_file'], `env file ${relative(cwd, f)} does not exist`));
-  const problems = [...compose.problems, ...missingEnvFiles, ...envProblems, ...errors];
+  const problems = [...compose.problems, ...missingEnvFiles, ...envProblems, ...targetProblems, ...errors];
   if (problems.length > 0) throw new ConfigError(sortProblems(placed(problems)), warnings);
   return { spec, warnings };
 }
@@ -257,6 +270,7 @@ function salvage(raw: unknown, dir: string, options: LoadOptions, cwd: string): 
     services,
     notify: {},
     profiles: {},
+    target: 'compose',
   };
 }
 

@@ -248,6 +248,12 @@ export const stackFileSchema = z.strictObject({
   compose: z.strictObject({
     files: z.array(z.string()).min(1).describe('Compose files, relative to stack.yaml.'),
   }),
+  target: z
+    .enum(['compose', 'swarm'])
+    .optional()
+    .describe(
+      'Where the containers run: compose (this engine, the default) or swarm (services on the Docker Swarm this engine manages). Also --target and STACK_TARGET.',
+    ),
   env_file: envFiles.optional().describe('Env files (relative to stack.yaml) for secrets; default .env when present.'),
   defaults: z
     .strictObject({

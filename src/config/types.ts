@@ -93,4 +93,9 @@ export interface StackSpec {
   metricsAddr?: string;
   /** Named service sets for --profile. */
   profiles: Record<string, string[]>;
+  /** Where the containers run: this engine through compose's model, or services on a Docker Swarm. */
+  target: StackTarget;
 }
+
+export type StackTarget = 'compose' | 'swarm';
+export const TARGETS: readonly StackTarget[] = ['compose', 'swarm'];

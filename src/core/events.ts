@@ -26,7 +26,7 @@ export type Strategy = 'eager' | 'waves';
 /** What creating did to one service: which path made it, and whether it was created, kept or recreated. */
 export interface CreateReport {
   service: string;
-  via: 'api' | 'compose' | 'process';
+  via: 'api' | 'compose' | 'process' | 'swarm';
   action: 'created' | 'kept' | 'recreated';
   /** Why compose made it (what the fast path does not translate), or why it was recreated. */
   reason?: string;

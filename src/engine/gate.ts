@@ -79,9 +79,32 @@ export function deadlineOf(service: ServiceSpec, startedAt: number, cap?: Deadli
   return cap && cap.at < own.at ? cap : own;
 }
 
+/** Whether starting this service is followed by a gate: it has a probe, or the runtime converges on its own (swarm). */
+export function isGated(service: ServiceSpec, runtime: Runtime): boolean {
+  return service.probe !== undefined || runtime.converged !== undefined;
+}
+
+/** The pace of the gate of a service without a probe on a runtime that converges on its own (swarm tasks). */
+const CONVERGE_TIMING = { intervalMs: 500, timeoutMs: 2_000, successThreshold: 1, failureThreshold: 1 };
+
+/**
+ * One gate attempt: the probe (when the service has one), and — on a runtime that converges on its own —
+ * every replica running. On swarm a task is `running` only after its container's healthcheck passed.
+ */
+async function attemptOnce(deps: GateDeps, service: ServiceSpec, ctx: ContextWithoutSignal, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
+  const { runtime, clock } = deps;
+  const probe = service.probe;
+  const result: ProbeResult = probe
+    ? await deps.probeRunner({ ...probe, timing: { ...probe.timing, timeoutMs: Math.min(probe.timing.timeoutMs, timeoutMs) } }, ctx, clock, signal)
+    : { ok: true, latencyMs: 0, at: new Date().toISOString(), detail: 'no probe' };
+  if (!result.ok || !runtime.converged) return result;
+  const waiting = await runtime.converged(service.composeService);
+  return waiting === undefined ? result : { ok: false, latencyMs: result.latencyMs, at: result.at, error: waiting };
+}
+
 export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: number, signal: AbortSignal, cap?: DeadlineCap): Promise<GateOutcome> {
   const { runtime, clock, emit } = deps;
-  const probe = service.probe!;
+  const timing = service.probe?.timing ?? CONVERGE_TIMING;
   const { at: deadline, label } = deadlineOf(service, startedAt, cap);
   const ctx = probeContext(deps.spec, service, runtime);
   const history: ProbeResult[] = [];
@@ -90,20 +113,20 @@ export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: numb
     signal.throwIfAborted();
     const attemptStart = clock.now();
     // An attempt never runs past the deadline, so `up` fails on time even with a long probe timeout.
-    const remaining = Math.max(deadline - attemptStart, 100);
-    const timed = { ...probe, timing: { ...probe.timing, timeoutMs: Math.min(probe.timing.timeoutMs, remaining) } };
-    const result = await deps.probeRunner(timed, ctx, clock, signal);
+    const result = await attemptOnce(deps, service, ctx, Math.max(deadline - attemptStart, 100), signal);
     signal.throwIfAborted();
     history.push(result);
     if (history.length > HISTORY) history.shift();
     emit({ type: 'probe', at: clock.now(), service: service.name, attempt, result });
     if (result.ok) {
-      if (++consecutive >= probe.timing.successThreshold) return { ok: true };
+      if (++consecutive >= timing.successThreshold) return { ok: true };
     } else {
       consecutive = 0;
       const info = await runtime.inspect(service.composeService);
       if (!info || info.state === 'exited' || info.state === 'dead') {
-        const why = info ? `the container exited with code ${info.exitCode}${info.oomKilled ? ' (killed: out of memory)' : ''}` : 'the container disappeared';
+        const why = info
+          ? `the container exited with code ${info.exitCode}${info.oomKilled ? ' (killed: out of memory)' : ''}${info.error ? ` (${info.error})` : ''}`
+          : 'the container disappeared';
         return { ok: false, report: await failureReport(deps, service, 'exited', `${why} before it became healthy`, startedAt, history) };
       }
     }
@@ -113,7 +136,7 @@ export async function gate(deps: GateDeps, service: ServiceSpec, startedAt: numb
       const reason = `not healthy within ${label}${last?.error ? `; last probe: ${last.error}` : ''}`;
       return { ok: false, report: await failureReport(deps, service, 'deadline', reason, startedAt, history) };
     }
-    const gap = startupGap(now - startedAt, probe.timing.intervalMs);
+    const gap = startupGap(now - startedAt, timing.intervalMs);
     await clock.sleep(Math.min(Math.max(gap - (now - attemptStart), 0), deadline - now), signal);
   }
 }

@@ -5,7 +5,7 @@
 import type { ServiceSpec, StackSpec } from '../config/types.js';
 import { StartFailedError } from '../core/errors.js';
 import { dependentsOf, planWaves } from '../graph/plan.js';
-import { failureReport, gate, type GateDeps, type GateOutcome } from './gate.js';
+import { failureReport, gate, isGated, type GateDeps, type GateOutcome } from './gate.js';
 
 /**
  * One restart: unpause if paused, stop if running, (re)create when its container is gone (removed by hand
@@ -20,21 +20,23 @@ export async function restartService(
   const { runtime, clock } = deps;
   const name = service.composeService;
   const info = await runtime.inspect(name);
+  const stopSeconds = Math.ceil((service.heal?.stopTimeoutMs ?? 5_000) / 1000);
+  // A runtime that restarts in place (swarm: a forced update) does it its own way; it returns once the old run is gone.
+  const inPlace = runtime.restart !== undefined && info !== undefined && info.state !== 'created' && info.state !== 'exited';
   if (info?.state === 'paused') await runtime.unpause(name);
-  if (info && (info.state === 'running' || info.state === 'restarting' || info.state === 'paused')) {
-    await runtime.stop(name, Math.ceil((service.heal?.stopTimeoutMs ?? 5_000) / 1000));
-  }
+  if (!inPlace && info && (info.state === 'running' || info.state === 'restarting' || info.state === 'paused')) await runtime.stop(name, stopSeconds);
   const startedAt = clock.now();
   try {
     if (!info) await runtime.create([name], { onlyThese: true });
+    if (inPlace) await runtime.restart!(name, stopSeconds);
     beforeStart();
-    await runtime.start(name);
+    if (!inPlace) await runtime.start(name);
   } catch (err) {
     if (!(err instanceof StartFailedError)) throw err;
     const report = await failureReport(deps, service, 'start-error', err.message + (err.hint ? ` — ${err.hint}` : ''), startedAt);
     return { ok: false, report, recreated: false };
   }
-  const outcome = service.probe ? await gate(deps, service, startedAt, signal) : ({ ok: true } as const);
+  const outcome = isGated(service, runtime) ? await gate(deps, service, startedAt, signal) : ({ ok: true } as const);
   return { ...outcome, recreated: !info };
 }
 

@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { Emit, FailureReport, ServiceOutcome, ServiceState, Strategy } from '../core/events.js';
 import { createAll } from './creation.js';
 import { StartSlots } from './start-slots.js';
-import { deadlineOf, defaultProbeRunner, failureReport, gate, preloadRunner, probeContext, startupGap, type ProbeRunner } from './gate.js';
+import { deadlineOf, defaultProbeRunner, failureReport, gate, isGated, preloadRunner, probeContext, startupGap, type ProbeRunner } from './gate.js';
 import { upError } from './up-error.js';
 
 export interface UpDeps {
@@ -245,7 +245,11 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     tracks.get(s.name)!.started.set(true);
 
     try {
-      const outcome = needsCompletion.has(s.name) ? await waitCompleted(s, startedAt) : s.probe ? await gateOrNull(s, startedAt) : { ok: true as const };
+      const outcome = needsCompletion.has(s.name)
+        ? await waitCompleted(s, startedAt)
+        : isGated(s, runtime)
+          ? await gateOrNull(s, startedAt)
+          : { ok: true as const };
       if (!outcome.ok) {
         reports.set(s.name, outcome.report);
         return setState(s.name, 'failed', outcome.report.reason);
@@ -298,7 +302,11 @@ export async function up(deps: UpDeps, options: UpOptions = {}): Promise<UpResul
     const t = tracks.get(s.name)!;
     t.running = true;
     t.started.set(true);
-    const outcome = needsCompletion.has(s.name) ? await waitCompleted(s, startedAt) : s.probe ? await gateOrNull(s, startedAt) : { ok: true as const };
+    const outcome = needsCompletion.has(s.name)
+      ? await waitCompleted(s, startedAt)
+      : isGated(s, runtime)
+        ? await gateOrNull(s, startedAt)
+        : { ok: true as const };
     if (!outcome.ok) return fail(outcome.report);
     await replacement?.commit();
     t.replaced = replacement !== undefined;

@@ -121,6 +121,8 @@ export function preflightProblems(f: PreflightFacts): PreflightProblem[] {
       fix: 'Build or load it locally (in this repository: `bash scripts/build-images.sh`), or connect to the registry (network, proxy, `docker login`).',
     });
   }
+  // What the runtime itself finds wrong (swarm: keys it cannot honour), as it says it.
+  for (const n of f.needs) for (const p of n.problems ?? []) out.push({ ...p, service: n.service });
   out.push(...versionProblems(f));
   return out;
 }

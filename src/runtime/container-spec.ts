@@ -304,10 +304,10 @@ export function servicePlan(
 
 // ---- the pieces ---------------------------------------------------------------------------------
 
-const str = (v: ComposeValue | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
-const list = (v: ComposeValue | undefined): ComposeValue[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+export const str = (v: ComposeValue | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
+export const list = (v: ComposeValue | undefined): ComposeValue[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
-function stringMap(v: ComposeValue | undefined): Record<string, string> {
+export function stringMap(v: ComposeValue | undefined): Record<string, string> {
   if (Array.isArray(v)) {
     return Object.fromEntries(
       v.map((e) => {
@@ -322,7 +322,7 @@ function stringMap(v: ComposeValue | undefined): Record<string, string> {
 }
 
 /** `environment` as compose sends it: K=V; a key without a value takes compose's own environment, or goes as a bare `K`. */
-function environment(v: ComposeValue | undefined, env: ProjectIdentity['env']): string[] {
+export function environment(v: ComposeValue | undefined, env: ProjectIdentity['env']): string[] {
   const entries: [string, string | undefined][] = Array.isArray(v)
     ? v.map((e) => {
         const t = String(e);
@@ -341,7 +341,7 @@ interface JoinedNetwork {
   ipv6?: string;
 }
 
-function serviceNetworks(v: ComposeValue | undefined): JoinedNetwork[] {
+export function serviceNetworks(v: ComposeValue | undefined): JoinedNetwork[] {
   if (v === undefined || v === null) return [{ key: 'default', aliases: [], priority: 0 }];
   const entries: [string, ComposeMap | null][] = Array.isArray(v) ? v.map((k) => [String(k), null]) : (Object.entries(v) as [string, ComposeMap | null][]);
   return entries
@@ -402,6 +402,8 @@ interface PortSpec {
   hostIp: string;
   protocol: string;
   exposeOnly?: boolean;
+  /** Long syntax's `mode` (swarm: ingress or host). */
+  mode?: string;
 }
 
 /** A port entry, short (`[ip:][host:]container[/proto]`, ranges too) or long (`{target, published, protocol, host_ip}`). */
@@ -429,6 +431,7 @@ export function toPorts(v: ComposeValue): PortSpec[] | undefined {
       published: v['published'] === undefined || v['published'] === null ? '' : String(v['published']),
       hostIp: str(v['host_ip']) ?? '',
       protocol: str(v['protocol']) ?? 'tcp',
+      ...(v['mode'] !== undefined ? { mode: String(v['mode']) } : {}),
     },
   ];
 }
@@ -467,7 +470,7 @@ export function bytes(v: ComposeValue | undefined): number | undefined {
   return Math.round(Number(m[1]) * unit);
 }
 
-function toHealthcheck(v: ComposeValue | undefined): Record<string, unknown> | undefined {
+export function toHealthcheck(v: ComposeValue | undefined): Record<string, unknown> | undefined {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
   if (v['disable'] === true) return { Test: ['NONE'] };
   const test = v['test'];
@@ -487,7 +490,7 @@ function restartPolicy(v: ComposeValue | undefined): { Name: string; MaximumRetr
   return { Name: name!, MaximumRetryCount: max ? Number(max) : 0 };
 }
 
-function extraHosts(v: ComposeValue): string[] {
+export function extraHosts(v: ComposeValue): string[] {
   if (Array.isArray(v)) return v.map((e) => String(e).replace('=', ':'));
   return Object.entries(v as ComposeMap).map(([h, ip]) => `${h}:${String(ip)}`);
 }
@@ -497,7 +500,7 @@ function tmpfsEntry(t: string): [string, string] {
   return i < 0 ? [t, ''] : [t.slice(0, i), t.slice(i + 1)];
 }
 
-function ulimits(v: ComposeValue): { Name: string; Soft: number; Hard: number }[] {
+export function ulimits(v: ComposeValue): { Name: string; Soft: number; Hard: number }[] {
   return Object.entries(v as ComposeMap).map(([name, l]) =>
     typeof l === 'object' && l !== null && !Array.isArray(l)
       ? { Name: name, Soft: Number(l['soft']), Hard: Number(l['hard']) }

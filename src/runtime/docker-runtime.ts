@@ -4,10 +4,12 @@
  */
 import type Docker from 'dockerode';
 import Module, { createRequire } from 'node:module';
-import { PassThrough } from 'node:stream';
 import { EngineUnreachableError, StartFailedError, UsageError } from '../core/errors.js';
 import type { Endpoint } from '../probes/types.js';
 import { hostFor } from './host.js';
+import { demux, engineEvents, execIn, pipeLogs, type LogStream } from './engine-io.js';
+
+export { demux };
 import { whichOnPath } from '../core/which.js';
 import { ComposeCli, detectCompose, hintFor, IMAGE_MISSING, type ComposeProject } from './compose-cli.js';
 import { homedir } from 'node:os';
@@ -567,51 +569,12 @@ export class DockerRuntime implements Runtime {
   }
 
   async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
-    const container = await this.require(service);
-    const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const sink = new PassThrough();
-    const chunks: Buffer[] = [];
-    sink.on('data', (c: Buffer) => chunks.push(c));
-    this.docker.modem.demuxStream(stream, sink, sink);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('close', resolve);
-      stream.once('error', reject);
-      signal.addEventListener(
-        'abort',
-        () => {
-          stream.destroy();
-          reject(new Error('exec cancelled'));
-        },
-        { once: true },
-      );
-    });
-    const { ExitCode } = await exec.inspect();
-    return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8').trim() };
+    return execIn(this.docker, await this.require(service), command, signal);
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
-    const stream = (await this.docker.getEvents({
-      filters: { type: ['container'], label: [`com.docker.compose.project=${this.project.name}`] },
-    })) as NodeJS.ReadableStream & { destroy(): void };
-    const onAbort = () => stream.destroy();
-    signal.addEventListener('abort', onAbort, { once: true });
-    let buffered = '';
-    try {
-      for await (const chunk of stream) {
-        buffered += chunk.toString();
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) yield toRuntimeEvent(JSON.parse(line) as EngineEvent);
-        }
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      stream.destroy();
-    }
+    const filters = { type: ['container'], label: [`com.docker.compose.project=${this.project.name}`] };
+    for await (const e of engineEvents<EngineEvent>(this.docker, filters, signal)) yield toRuntimeEvent(e);
   }
 
   async unpause(service: string): Promise<void> {
@@ -622,31 +585,8 @@ export class DockerRuntime implements Runtime {
     const container = await this.require(service);
     const info = await container.inspect();
     // Always a stream (follow: true); without --follow it is closed once the tail has arrived.
-    const stream = (await container.logs({ stdout: true, stderr: true, tail: options.tail, follow: true as const })) as NodeJS.ReadableStream & {
-      destroy(): void;
-    };
-    const done = new Promise<void>((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('close', resolve);
-      stream.once('error', reject);
-      signal.addEventListener(
-        'abort',
-        () => {
-          stream.destroy();
-          resolve();
-        },
-        { once: true },
-      );
-    });
-    if (info.Config.Tty) stream.pipe(out, { end: false });
-    else this.docker.modem.demuxStream(stream, out, out);
-    if (!options.follow) {
-      // The tail arrives at once; the stream then stays open for new lines, which only --follow wants.
-      await new Promise((r) => setTimeout(r, 300));
-      stream.destroy();
-      return;
-    }
-    await done;
+    const stream = (await container.logs({ stdout: true, stderr: true, tail: options.tail, follow: true as const })) as LogStream;
+    await pipeLogs(this.docker, stream, info.Config.Tty, out, options.follow, signal);
   }
 
   async endpoint(service: string, containerPort: number): Promise<Endpoint> {
@@ -662,7 +602,7 @@ export class DockerRuntime implements Runtime {
   }
 }
 
-interface EngineEvent {
+export interface EngineEvent {
   Action?: string;
   status?: string;
   id?: string;
@@ -707,16 +647,4 @@ function toInfo(c: Docker.ContainerInspectInfo): ContainerInfo {
     ...(c.State.Running ? { startedAt: c.State.StartedAt } : {}),
     ports: unique,
   };
-}
-
-/** Docker's multiplexed log stream: 8-byte headers (stream, 0, 0, 0, size32) before each frame. */
-export function demux(buf: Buffer): string {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString('utf8');
 }

@@ -7,10 +7,23 @@ import type { ProcessRuntime } from './process/process-runtime.js';
 import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, Replacement, Runtime, RuntimeEvent, ServiceNeeds } from './types.js';
 
 export class MixedRuntime implements Runtime {
+  restart?: Runtime['restart'];
+  converged?: Runtime['converged'];
+
   constructor(
     private readonly containers: Runtime,
     private readonly processes: ProcessRuntime,
-  ) {}
+  ) {
+    // What only some container runtimes have (swarm), a host process does the ordinary way.
+    const { restart, converged } = containers;
+    if (restart)
+      this.restart = async (s, t) => {
+        if (!this.processes.has(s)) return restart.call(containers, s, t);
+        await this.processes.stop(s, t);
+        await this.processes.start(s);
+      };
+    if (converged) this.converged = async (s) => (this.processes.has(s) ? undefined : converged.call(containers, s));
+  }
 
   private of(service: string): Runtime {
     return this.processes.has(service) ? this.processes : this.containers;

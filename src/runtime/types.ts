@@ -25,6 +25,8 @@ export interface ContainerInfo {
   restartCount: number;
   startedAt?: string;
   ports: PortBinding[];
+  /** What the engine says went wrong, in its words, when it says more than an exit code (a swarm task's error). */
+  error?: string;
 }
 
 /** A container event from the engine's event stream, for the supervisor. */
@@ -53,6 +55,8 @@ export interface ServiceNeeds {
   missingImage?: string;
   /** Keys it uses that need a given engine or compose version (preflight/checks FEATURES). */
   features?: string[];
+  /** What this runtime finds wrong with it, with the fix (swarm: keys swarm cannot honour). */
+  problems?: { severity: 'error' | 'warning'; key: string; message: string; fix: string }[];
 }
 
 /** What the engine has to give. */
@@ -126,6 +130,17 @@ export interface Runtime {
   /** The engine's container events for this project until `signal` aborts; ends or throws when the engine goes away. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
   unpause(composeService: string): Promise<void>;
+  /**
+   * Only on a runtime whose engine keeps services running itself (swarm): restarts it in place, its own way
+   * (a forced update, or nothing while the engine is already replacing a failed task), returning once the old
+   * run is gone. Without it a restart is stop + start.
+   */
+  restart?(composeService: string, timeoutSeconds: number): Promise<void>;
+  /**
+   * Only on a runtime whose engine converges on its own (swarm): undefined when every replica runs, else what it
+   * still waits for, in words. The gate passes only when this and the service's probe both say so.
+   */
+  converged?(composeService: string): Promise<string | undefined>;
   /** Writes the container's logs (demultiplexed) to `out`; with follow, until `signal` aborts or the container ends. */
   streamLogs(composeService: string, options: { tail: number; follow: boolean }, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
 }

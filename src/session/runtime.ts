@@ -2,7 +2,9 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackSpec } from '../config/types.js';
+import { ComposeCli, detectCompose } from '../runtime/compose-cli.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
+import { SwarmRuntime } from '../runtime/swarm/swarm-runtime.js';
 import type { ModelStore } from '../runtime/model-cache.js';
 import { MixedRuntime } from '../runtime/mixed-runtime.js';
 import { ProcessRuntime, type ProcessRecord, type ProcessStore } from '../runtime/process/process-runtime.js';
@@ -58,13 +60,16 @@ export function processStore(paths: StatePaths): ProcessStore {
  * Compose gets the stack's environment plus STACK_TOKEN_FILE, so a compose file can hand the token to a scraper.
  */
 export function runtimeFor(spec: StackSpec, paths: StatePaths): Runtime {
-  const containers = new DockerRuntime(
-    { name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } },
-    spec.env,
-    {
-      modelStore: modelStore(paths),
-    },
-  );
+  const project = { name: spec.name, files: spec.composeFiles, cwd: spec.dir, env: { ...spec.env, STACK_TOKEN_FILE: paths.token } };
+  const containers =
+    spec.target === 'swarm'
+      ? new SwarmRuntime({
+          namespace: spec.name,
+          env: spec.env,
+          orderedAfter: orderedAfter(spec),
+          model: async () => new ComposeCli(project, await detectCompose(spec.env['STACK_COMPOSE'], spec.env['PATH'] ?? '')).model(),
+        })
+      : new DockerRuntime(project, spec.env, { modelStore: modelStore(paths) });
   const processes = Object.fromEntries(Object.values(spec.services).flatMap((s) => (s.process ? [[s.name, s.process] as const] : [])));
   const store = processStore(paths);
   // Without processes of its own the stack may still have records of ones it no longer defines (orphans).
@@ -75,4 +80,23 @@ export function runtimeFor(spec: StackSpec, paths: StatePaths): Runtime {
     new ProcessRuntime({ processes, env: spec.env, store, resolve: (service, port) => mixed.endpoint(service, port) }),
   );
   return mixed;
+}
+
+/** The compose services each compose service comes after in stack.yaml's graph, transitively (for the swarm checks). */
+function orderedAfter(spec: StackSpec): (composeService: string) => ReadonlySet<string> {
+  const byCompose = new Map(Object.values(spec.services).map((s) => [s.composeService, s] as const));
+  return (composeService) => {
+    const out = new Set<string>();
+    const visit = (name: string) => {
+      for (const d of spec.services[name]?.dependsOn ?? []) {
+        const dep = spec.services[d.service];
+        if (!dep || out.has(dep.composeService)) continue;
+        out.add(dep.composeService);
+        visit(dep.name);
+      }
+    };
+    const own = byCompose.get(composeService);
+    if (own) visit(own.name);
+    return out;
+  };
 }

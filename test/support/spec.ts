@@ -30,5 +30,17 @@ export function miniSpec(services: Record<string, MiniService>): StackSpec {
       heal: s.job ? null : { ...DEFAULTS.heal, on: [...DEFAULTS.heal.on], liveness: { intervalMs: 100, timeoutMs: 2_000, failureThreshold: 3 }, ...s.heal },
     };
   }
-  return { file: '/x/stack.yaml', digest: 'test', dir: '/x', name: 'test', composeFiles: [], envFiles: [], env: {}, services: specs, notify: {}, profiles: {} };
+  return {
+    file: '/x/stack.yaml',
+    digest: 'test',
+    dir: '/x',
+    name: 'test',
+    composeFiles: [],
+    envFiles: [],
+    env: {},
+    services: specs,
+    notify: {},
+    profiles: {},
+    target: 'compose',
+  };
 }

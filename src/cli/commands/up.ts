@@ -216,6 +216,7 @@ async function startSupervisor(ctx: StackContext, services: string[], flags: UpF
     '-f',
     ctx.spec.file,
     ...(opts.composeFile ?? []).flatMap((f) => ['--compose-file', f]),
+    ...(opts.target ? ['--target', opts.target] : []),
     'supervise',
     ...services,
     '--strategy',
