@@ -7,7 +7,7 @@ const LAYERS = [
   ['graph'], // pure planning
   ['config'], // load, defaults, validate, schema
   ['probes', 'runtime'], // typed probes; the engine and compose behind the Runtime interface
-  ['engine', 'preflight'], // up (scheduler, gate), down, status, restart through the gate; pre-flight checks
+  ['engine', 'preflight', 'export'], // up (scheduler, gate), down, status, restart through the gate; pre-flight checks; manifests for other engines
   ['state', 'report', 'notify', 'connect'], // .stack/ files, renderers, webhook, connection settings
   ['healing'], // the supervisor and its parts
   ['session'], // lock, join and detach: one session below the CLI and the API

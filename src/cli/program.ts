@@ -11,6 +11,7 @@ import { planText } from '../report/plan-text.js';
 import { formatMachineProblem, formatProblem } from '../report/problems.js';
 import type { UpFlags } from './commands/up.js';
 import type { DiffFlags } from './commands/diff.js';
+import type { ExportFlags } from './commands/export.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
 import { unknownServices, wholeNumber, withProfile } from './flags.js';
 import { EXIT, errorJson, exitCodeFor } from './exit-codes.js';
@@ -140,6 +141,16 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--keep-orphans', 'as up --keep-orphans')
     .action(async (services: string[], o: DiffFlags, cmd: Command) =>
       setExit(await (await import('./commands/diff.js')).diffCommand(services, o, globals(cmd), io)),
+    );
+
+  program
+    .command('export <format>')
+    .description('the stack for another engine: `kubernetes` writes Deployments/StatefulSets, Services, probes and dependency waits (no cluster needed)')
+    .option('-o, --output <dir>', 'write one file per service and a kustomization.yaml there (default: all to stdout)')
+    .option('--wait-image <image>', 'image of the init containers that wait for dependencies (needs nc)', 'busybox:1.36')
+    .option('--volume-size <size>', 'storage requested by each volume claim', '1Gi')
+    .action(async (format: string, o: ExportFlags, cmd: Command) =>
+      setExit(await (await import('./commands/export.js')).exportCommand(format, o, globals(cmd), io)),
     );
 
   program
