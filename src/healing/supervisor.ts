@@ -227,6 +227,11 @@ export class Supervisor {
     breakerOpened: (w, why) => {
       this.notify('breaker-open', w, why);
       this.markDependents(w.spec.name, true);
+      // An engine that restarts services itself (swarm) would go on thrashing: the breaker stops it there.
+      if (this.deps.runtime.restart) {
+        const seconds = Math.ceil((w.spec.heal?.stopTimeoutMs ?? 10_000) / 1000);
+        this.deps.runtime.stop(w.spec.composeService, seconds).catch(() => undefined);
+      }
     },
     recovered: async (w, signal) => {
       this.markDependents(w.spec.name, false);

@@ -133,7 +133,8 @@ export interface Runtime {
   /**
    * Only on a runtime whose engine keeps services running itself (swarm): restarts it in place, its own way
    * (a forced update, or nothing while the engine is already replacing a failed task), returning once the old
-   * run is gone. Without it a restart is stop + start.
+   * run is gone. Without it a restart is stop + start. Having it also says the engine restarts crashed
+   * services by itself: when a breaker opens, the supervisor stops the service so the engine stops too.
    */
   restart?(composeService: string, timeoutSeconds: number): Promise<void>;
   /**

@@ -6,11 +6,11 @@
  * network or config and keeps the volumes. Qdrant and Grafana are the named STAND-INS (local images).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../src/cli/exit-codes.js';
+import { EXIT, EXIT_WOULD_CHANGE } from '../../src/cli/exit-codes.js';
 import { docker, RANDOM_PORTS, stack, testState } from '../support/docker.js';
 import { until } from '../support/until.js';
 
@@ -33,8 +33,10 @@ const label = `label=com.docker.stack.namespace=${PROJECT}`;
 const services = () => docker('service', 'ls', '--filter', label, '--format', '{{.Name}} {{.Replicas}}').split('\n').filter(Boolean).sort();
 const networks = () => docker('network', 'ls', '--filter', label, '--format', '{{.Name}}').split('\n').filter(Boolean);
 const volumes = () => docker('volume', 'ls', '--filter', label, '--format', '{{.Name}}').split('\n').filter(Boolean);
-const taskContainer = (service: string) => docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${PROJECT}_${service}`);
-const forceUpdates = (service: string) => Number(docker('service', 'inspect', '-f', '{{.Spec.TaskTemplate.ForceUpdate}}', `${PROJECT}_${service}`));
+const taskContainerOf = (ns: string, service: string) => docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${ns}_${service}`);
+const taskContainer = (service: string) => taskContainerOf(PROJECT, service);
+const forceUpdatesOf = (ns: string, service: string) => Number(docker('service', 'inspect', '-f', '{{.Spec.TaskTemplate.ForceUpdate}}', `${ns}_${service}`));
+const forceUpdates = (service: string) => forceUpdatesOf(PROJECT, service);
 
 /** The project's six services and probes, with redis's dependents restarted when it recovers. */
 writeFileSync(
@@ -169,6 +171,93 @@ describe('stack up --target swarm', () => {
     expect(networks()).toEqual([]);
     expect(docker('config', 'ls', '--filter', label, '-q')).toBe('');
     expect(volumes().sort()).toEqual(['grafana-data', 'postgres-data', 'qdrant-data', 'redis-data'].map((v) => `${PROJECT}_${v}`));
+  });
+});
+
+describe('a running swarm stack that changes', () => {
+  const SMALL = `${PROJECT}-small`;
+  const small = join(dir, 'small');
+  const smallEnv = { ...env, STACK_PROJECT_NAME: SMALL };
+  const file = join(small, 'stack.yaml');
+  // busybox httpd ignores SIGTERM as PID 1: SIGKILL stops it at once.
+  const httpd = (more = '') => `{ image: local/stack-tiny:1, command: ["httpd", "-f", "-p", "8080", "-h", "/"], ports: ["8080"], stop_signal: SIGKILL${more} }`;
+  const write = (store: string, flaky = '') => {
+    writeFileSync(join(small, 'compose.yml'), `services:\n  store: ${store}\n  api: ${httpd()}\n${flaky}`);
+  };
+  const spec = (service: string, field: string) =>
+    docker('service', 'inspect', '-f', `{{json .Spec.TaskTemplate.ContainerSpec.${field}}}`, `${SMALL}_${service}`);
+
+  beforeAll(async () => {
+    mkdirSync(small, { recursive: true });
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        `name: ${SMALL}`,
+        'target: swarm',
+        'compose: { files: [compose.yml] }',
+        'defaults: { probe: { interval: 100ms, timeout: 1s }, startup_timeout: 15s }',
+        'services:',
+        '  store: { probe: { type: tcp, port: 8080 } }',
+        '  api: { depends_on: [store], probe: { type: tcp, port: 8080 } }',
+        '',
+      ].join('\n'),
+    );
+    write(httpd(', environment: { MODE: "one" }'));
+    const r = await stack(['-f', file, 'up'], smallEnv);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+  });
+  afterAll(async () => {
+    await stack(['-f', file, 'down', '-t', '1'], smallEnv);
+  });
+
+  it('diff names what changed (variables by name) and up updates only that service', async () => {
+    const api = taskContainerOf(SMALL, 'api');
+    write(httpd(', environment: { MODE: "two-secret-value" }'));
+    const diff = await stack(['-f', file, 'diff'], smallEnv);
+    expect(diff.code).toBe(EXIT_WOULD_CHANGE);
+    expect(diff.stdout).toMatch(/recreate\s+store\s+environment MODE/);
+    expect(diff.stdout).not.toContain('two-secret-value');
+    const r = await stack(['-f', file, 'up'], smallEnv);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+    expect(spec('store', 'Env')).toBe('["MODE=two-secret-value"]');
+    expect(taskContainerOf(SMALL, 'api')).toBe(api); // untouched
+  });
+
+  it('a new definition that fails its gate is rolled back to the previous spec, running again', async () => {
+    // An executable that is not in the image: swarm rejects every task of it.
+    write(httpd(', environment: { MODE: "three" }, entrypoint: ["/no/such/program"]'));
+    const r = await stack(['-f', file, 'up'], smallEnv);
+    expect(r.code).toBe(EXIT.GATE_FAILED);
+    expect(r.stdout + r.stderr).toContain('rolled back');
+    expect(spec('store', 'Env')).toBe('["MODE=two-secret-value"]');
+    expect(spec('store', 'Command')).toBe('null');
+    await until(
+      'store running its previous spec again',
+      () => docker('service', 'ls', '--filter', `name=${SMALL}_store`, '--format', '{{.Replicas}}') === '1/1',
+      30_000,
+    );
+    write(httpd(', environment: { MODE: "two-secret-value" }'));
+  });
+
+  it('a crash loop: swarm restarts the task each time, the breaker stops it (scaled to 0) instead of letting swarm thrash', async () => {
+    // Serves for a second, then exits 1: healthy at first, then crashing over and over.
+    write(
+      httpd(', environment: { MODE: "two-secret-value" }'),
+      '  flaky: { image: local/stack-tiny:1, entrypoint: ["busybox", "sh", "-c", "busybox httpd -p 8080 -h / && busybox sleep 1 && exit 1"], ports: ["8080"], stop_signal: SIGKILL, deploy: { restart_policy: { delay: 200ms } } }\n',
+    );
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8') +
+        '  flaky: { probe: { type: tcp, port: 8080 }, heal: { backoff: { initial: 100ms, jitter: 0 }, max_restarts: 2, window: 1m } }\n',
+    );
+    const r = await stack(['-f', file, 'up', '--detach'], smallEnv);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+    await until('the breaker of flaky open', () => state.records().some((e) => e.type === 'breaker' && e.service === 'flaky' && e.open), 60_000);
+    await until('flaky scaled to 0', () => docker('service', 'inspect', '-f', '{{.Spec.Mode.Replicated.Replicas}}', `${SMALL}_flaky`) === '0', 30_000);
+    // Its restarts came from swarm (no forced update of flaky), counted by the supervisor.
+    expect(forceUpdatesOf(SMALL, 'flaky')).toBe(0);
+    expect(state.records().filter((e) => e.type === 'restart' && e.service === 'flaky').length).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -390,14 +390,22 @@ export class SwarmRuntime implements Runtime {
     if (!found) throw new StartFailedError(`no swarm service exists for "${service}"`, 'Run `stack up --target swarm` to create it.');
     const replicas = Number(found.Spec.Labels?.[REPLICAS_LABEL] ?? 1);
     if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) === replicas) return;
-    await this.update(found, { ...found.Spec, Mode: { Replicated: { Replicas: replicas } } });
+    await this.update(found, { ...withGrace(found.Spec, found.Spec.Labels?.[GRACE_LABEL]), Mode: { Replicated: { Replicas: replicas } } });
   }
 
-  /** Scales it to 0 and waits for its tasks to stop (their stop grace period, then killed). */
+  /**
+   * Scales it to 0 and waits for its tasks to stop: within `timeoutSeconds`, then killed (as `docker stop -t`):
+   * the grace period is set for this stop and its own put back by `start`.
+   */
   async stop(service: string, timeoutSeconds: number): Promise<void> {
     const found = await this.find(service);
     if (!found) return;
-    if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) !== 0) await this.update(found, { ...found.Spec, Mode: { Replicated: { Replicas: 0 } } });
+    if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) !== 0) {
+      const container = (found.Spec.TaskTemplate?.['ContainerSpec'] ?? {}) as { StopGracePeriod?: number };
+      const own = found.Spec.Labels?.[GRACE_LABEL] ?? String(container.StopGracePeriod ?? '');
+      const spec = withGrace(found.Spec, String(timeoutSeconds * 1e9));
+      await this.update(found, { ...spec, Labels: { ...spec.Labels, [GRACE_LABEL]: own }, Mode: { Replicated: { Replicas: 0 } } });
+    }
     await this.settled(service, this.options.settleMs ?? timeoutSeconds * 1000 + 15_000);
   }
 
@@ -506,9 +514,18 @@ export class SwarmRuntime implements Runtime {
     const declared = ((found.Spec['EndpointSpec'] as { Ports?: PublishedPort[] } | undefined)?.Ports ?? []).some((x) => x.TargetPort === containerPort);
     if (!p && declared) throw new Error(`port ${containerPort} of ${service} is published in host mode by its running task, and none runs yet`);
     if (!p) throw new Error(`port ${containerPort} of ${service} is not published on the swarm; add ports: ["${containerPort}"] to the compose service`);
-    // The routing mesh answers on every node: the manager stack talks to is the one to reach.
+    // The routing mesh answers on every node: the manager stack talks to is the one to reach. A host-mode
+    // port is on the node that runs the task: that node's address, unless it is the manager itself.
     const url = new URL(engineEndpoint(this.env));
-    return { host: url.protocol === 'tcp:' ? url.hostname : hostFor(''), port: p.hostPort };
+    const manager = url.protocol === 'tcp:' ? url.hostname : hostFor('');
+    if (p.nodeId) {
+      const [info, node] = await Promise.all([
+        this.docker.info() as Promise<{ Swarm?: { NodeID?: string } }>,
+        this.docker.getNode(p.nodeId).inspect() as Promise<{ Status?: { Addr?: string } }>,
+      ]);
+      if (p.nodeId !== info.Swarm?.NodeID && node.Status?.Addr) return { host: node.Status.Addr, port: p.hostPort };
+    }
+    return { host: manager, port: p.hostPort };
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
@@ -560,15 +577,31 @@ export function describeChange(before: Record<string, unknown>, after: Record<st
  * Where a service is published: the routing mesh's ports (on every node), and host-mode ports of its running
  * tasks (on their node: a random one differs per task, so only the tasks know it).
  */
-function publishedPorts(found: SwarmService, tasks: readonly SwarmTask[]): PortBinding[] {
+function publishedPorts(found: SwarmService, tasks: readonly SwarmTask[]): (PortBinding & { nodeId?: string })[] {
   const running = tasks.filter((t) => t.Status.State === 'running');
-  const all = [...(found.Endpoint?.Ports ?? []), ...running.flatMap((t) => t.Status.PortStatus?.Ports ?? [])];
-  const out: PortBinding[] = [];
-  for (const p of all) {
+  const all: { p: PublishedPort; nodeId?: string }[] = [
+    ...(found.Endpoint?.Ports ?? []).map((p) => ({ p })),
+    ...running.flatMap((t) => (t.Status.PortStatus?.Ports ?? []).map((p) => ({ p, nodeId: t.NodeID }))),
+  ];
+  const out: (PortBinding & { nodeId?: string })[] = [];
+  for (const { p, nodeId } of all) {
     if (!p.PublishedPort || out.some((o) => o.containerPort === p.TargetPort && o.protocol === (p.Protocol ?? 'tcp'))) continue;
-    out.push({ containerPort: p.TargetPort, protocol: p.Protocol ?? 'tcp', hostIp: '', hostPort: p.PublishedPort });
+    out.push({ containerPort: p.TargetPort, protocol: p.Protocol ?? 'tcp', hostIp: '', hostPort: p.PublishedPort, ...(nodeId ? { nodeId } : {}) });
   }
   return out;
+}
+
+/** Where `stop` keeps a service's own stop grace period (ns; empty: swarm's default) while it is stopped. */
+const GRACE_LABEL = 'dev.stack.stop-grace';
+
+/** The spec with this stop grace period (ns as text; empty or undefined: swarm's default). */
+function withGrace(spec: SwarmService['Spec'], grace: string | undefined): SwarmService['Spec'] {
+  if (grace === undefined) return spec;
+  const template = spec.TaskTemplate ?? {};
+  const { StopGracePeriod: _old, ...container } = (template['ContainerSpec'] ?? {}) as Record<string, unknown>;
+  const labels = { ...spec.Labels };
+  delete labels[GRACE_LABEL];
+  return { ...spec, Labels: labels, TaskTemplate: { ...template, ContainerSpec: grace === '' ? container : { ...container, StopGracePeriod: Number(grace) } } };
 }
 
 const hashOf = (plan: SwarmServicePlan) => (plan.spec['Labels'] as Record<string, string>)[HASH_LABEL];
