@@ -91,19 +91,20 @@ services:
   web: { probe: { type: tcp, port: 8080 }, startup_timeout: 90s }
   api: { depends_on: [web], probe: { type: http, port: 9090, path: /, expect: { status: [200, 403, 404] } } }
 EOF
-export DOCKER_HOST="tcp://$MANAGER_IP:2375" STACK_STATE_DIR="$WORK/state" STACK_METRICS_ADDR=
+# stack talks to the manager; this script's own docker commands stay on the engine here.
 # These kernels have no IPVS, so no routing mesh: host-mode ports, probed on the worker that runs the task.
-[ -d /proc/sys/net/ipv4/vs ] || export STACK_SWARM_MESH=host
+mesh=$([ -d /proc/sys/net/ipv4/vs ] && echo ingress || echo host)
+stack() { DOCKER_HOST="tcp://$MANAGER_IP:2375" STACK_STATE_DIR="$WORK/state" STACK_METRICS_ADDR= STACK_SWARM_MESH=$mesh node dist/cli/main.js -f "$WORK/stack/stack.yaml" "$@"; }
 up_start=$(date +%s.%N)
-node dist/cli/main.js -f "$WORK/stack/stack.yaml" up
+stack up
 up_end=$(date +%s.%N)
-node dist/cli/main.js -f "$WORK/stack/stack.yaml" status
-placed=$(docker service ps multinode_web --filter desired-state=running --format '{{.Node}}' | sort | tr '\n' ' ')
+stack status
+placed=$(on stack-mn-manager service ps multinode_web --filter desired-state=running --format '{{.Node}}' | sort | tr '\n' ' ')
 log "web's tasks run on: $placed"
 case "$placed" in *manager*) log "FAIL: a web task runs on the manager despite node.role==worker"; exit 1 ;; esac
 [ "$(echo "$placed" | wc -w)" = 2 ] || { log "FAIL: expected 2 running web tasks"; exit 1; }
-node dist/cli/main.js -f "$WORK/stack/stack.yaml" down -t 1
-[ -z "$(docker service ls -q --filter label=com.docker.stack.namespace=multinode)" ] || { log "FAIL: services left after down"; exit 1; }
+stack down -t 1
+[ -z "$(on stack-mn-manager service ls -q --filter label=com.docker.stack.namespace=multinode)" ] || { log "FAIL: services left after down"; exit 1; }
 end=$(date +%s.%N)
 printf '[multinode] OK: 3-node swarm, web on the workers from the registry, gated; up %.1f s, whole run %.1f s\n' \
   "$(echo "$up_end - $up_start" | bc)" "$(echo "$end - $start" | bc)"

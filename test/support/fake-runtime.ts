@@ -20,6 +20,9 @@ export interface ServiceScript {
 
 export class FakeRuntime implements Runtime {
   readonly calls: string[] = [];
+  /** Set by a test to act as a runtime whose engine converges and restarts on its own (swarm). */
+  converged?: Runtime['converged'];
+  restart?: Runtime['restart'];
   /** Services whose probe fails (hung), whatever their script says. */
   readonly hung = new Set<string>();
   /** Services that exit again right after every start (a crash loop). */
