@@ -96,3 +96,20 @@ describe('loadStack: broken files', () => {
     expect(problemsOf('secret-literal').join('\n')).not.toContain('hunter2');
   });
 });
+
+describe('loadStack: the target', () => {
+  const target = (env: Record<string, string>, option?: string) =>
+    loadStack(fixture('valid'), { env: { DB_PASSWORD: 'x', ...env }, ...(option ? { target: option } : {}) }).spec.target;
+
+  it('is compose unless --target, STACK_TARGET or stack.yaml says otherwise (in that order)', () => {
+    expect(target({})).toBe('compose');
+    expect(target({ STACK_TARGET: 'swarm' })).toBe('swarm');
+    expect(target({ STACK_TARGET: 'swarm' }, 'compose')).toBe('compose');
+  });
+
+  it('refuses an unknown one, naming where it came from', () => {
+    expect(problemsOf('valid', { DB_PASSWORD: 'x', STACK_TARGET: 'nomad' })).toEqual([
+      expect.stringContaining('target "nomad" (from STACK_TARGET) is not one of compose, swarm'),
+    ]);
+  });
+});
