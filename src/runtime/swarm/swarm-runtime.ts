@@ -390,23 +390,19 @@ export class SwarmRuntime implements Runtime {
     if (!found) throw new StartFailedError(`no swarm service exists for "${service}"`, 'Run `stack up --target swarm` to create it.');
     const replicas = Number(found.Spec.Labels?.[REPLICAS_LABEL] ?? 1);
     if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) === replicas) return;
-    await this.update(found, { ...withGrace(found.Spec, found.Spec.Labels?.[GRACE_LABEL]), Mode: { Replicated: { Replicas: replicas } } });
+    await this.update(found, { ...found.Spec, Mode: { Replicated: { Replicas: replicas } } });
   }
 
   /**
-   * Scales it to 0 and waits for its tasks to stop: within `timeoutSeconds`, then killed (as `docker stop -t`):
-   * the grace period is set for this stop and its own put back by `start`.
+   * Scales it to 0 and waits for its tasks to stop. A task stops within its own grace period (the one it was
+   * created with); one still running after `timeoutSeconds` on the node stack talks to is killed there, as
+   * `docker stop -t` would (tasks on other nodes get their own grace period).
    */
   async stop(service: string, timeoutSeconds: number): Promise<void> {
     const found = await this.find(service);
     if (!found) return;
-    if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) !== 0) {
-      const container = (found.Spec.TaskTemplate?.['ContainerSpec'] ?? {}) as { StopGracePeriod?: number };
-      const own = found.Spec.Labels?.[GRACE_LABEL] ?? String(container.StopGracePeriod ?? '');
-      const spec = withGrace(found.Spec, String(timeoutSeconds * 1e9));
-      await this.update(found, { ...spec, Labels: { ...spec.Labels, [GRACE_LABEL]: own }, Mode: { Replicated: { Replicas: 0 } } });
-    }
-    await this.settled(service, this.options.settleMs ?? timeoutSeconds * 1000 + 15_000);
+    if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) !== 0) await this.update(found, { ...found.Spec, Mode: { Replicated: { Replicas: 0 } } });
+    await this.settled(service, this.options.settleMs ?? timeoutSeconds * 1000 + 15_000, undefined, timeoutSeconds * 1000);
   }
 
   /**
@@ -428,8 +424,10 @@ export class SwarmRuntime implements Runtime {
   }
 
   /** Until none of the service's tasks that swarm is shutting down (or, given, these old ones) still runs. */
-  private async settled(service: string, withinMs: number, old?: ReadonlySet<string>): Promise<void> {
-    const until = Date.now() + withinMs;
+  private async settled(service: string, withinMs: number, old?: ReadonlySet<string>, killAfterMs?: number): Promise<void> {
+    const begin = Date.now();
+    const until = begin + withinMs;
+    const here = killAfterMs === undefined ? undefined : ((await this.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID;
     for (;;) {
       const found = await this.find(service);
       if (!found) return;
@@ -437,6 +435,15 @@ export class SwarmRuntime implements Runtime {
       // A forced update replaces the old tasks one by one (stop-first): done when none of them is live any more.
       const lingering = tasks.filter((t) => (old ? old.has(t.ID) : t.DesiredState !== 'running') && LIVE.has(t.Status.State));
       if (lingering.length === 0) return;
+      if (killAfterMs !== undefined && Date.now() - begin >= killAfterMs)
+        for (const t of lingering) {
+          const id = t.Status.ContainerStatus?.ContainerID;
+          if (id && t.NodeID === here)
+            await this.docker
+              .getContainer(id)
+              .kill()
+              .catch(() => undefined); // gone already
+        }
       if (Date.now() > until)
         throw new StartFailedError(`swarm did not stop the old tasks of ${service} within ${Math.round(withinMs / 1000)}s`, '`docker service ps` shows them.');
       await new Promise((r) => setTimeout(r, 200));
@@ -589,19 +596,6 @@ function publishedPorts(found: SwarmService, tasks: readonly SwarmTask[]): (Port
     out.push({ containerPort: p.TargetPort, protocol: p.Protocol ?? 'tcp', hostIp: '', hostPort: p.PublishedPort, ...(nodeId ? { nodeId } : {}) });
   }
   return out;
-}
-
-/** Where `stop` keeps a service's own stop grace period (ns; empty: swarm's default) while it is stopped. */
-const GRACE_LABEL = 'dev.stack.stop-grace';
-
-/** The spec with this stop grace period (ns as text; empty or undefined: swarm's default). */
-function withGrace(spec: SwarmService['Spec'], grace: string | undefined): SwarmService['Spec'] {
-  if (grace === undefined) return spec;
-  const template = spec.TaskTemplate ?? {};
-  const { StopGracePeriod: _old, ...container } = (template['ContainerSpec'] ?? {}) as Record<string, unknown>;
-  const labels = { ...spec.Labels };
-  delete labels[GRACE_LABEL];
-  return { ...spec, Labels: labels, TaskTemplate: { ...template, ContainerSpec: grace === '' ? container : { ...container, StopGracePeriod: Number(grace) } } };
 }
 
 const hashOf = (plan: SwarmServicePlan) => (plan.spec['Labels'] as Record<string, string>)[HASH_LABEL];
