@@ -12,6 +12,13 @@ process.on('exit', () => {
   );
   process.exitCode = 1;
 });
+// The reader went away (`stack export kubernetes | head`): stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    settled = true;
+    process.exit(process.exitCode ?? 0);
+  });
 const code = await runCli(process.argv.slice(2), processIo());
 settled = true;
 process.exitCode = code;

@@ -4,14 +4,15 @@
  * schemas; `-o DIR` writes one file per service and a kustomization; no secret value reaches a manifest.
  * No cluster and no engine are involved (compose's `config` reads the files).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import type { Manifest } from '../../src/export/kubernetes.js';
-import { stack } from '../support/docker.js';
+import { CLI, stack } from '../support/docker.js';
 import { validateManifest } from '../support/kubernetes.js';
 
 const out = mkdtempSync(join(tmpdir(), 'stack-export-'));
@@ -100,5 +101,24 @@ describe('stack export kubernetes', () => {
     expect(r.code).toBe(EXIT.USAGE);
     expect(r.stderr).toContain('stack cannot export to "nomad"');
     expect(r.stderr).toContain('kubernetes');
+  });
+});
+
+describe('output into a closed pipe', () => {
+  it('ends quietly when the reader goes away (`| head`): exit 0, no stack trace', () => {
+    // 3,000 services: a graph far larger than a pipe's buffer, so the writes outlive `head`.
+    const big = mkdtempSync(join(tmpdir(), 'stack-epipe-'));
+    const names = Array.from({ length: 3000 }, (_, i) => `service-${i}`);
+    writeFileSync(join(big, 'compose.yml'), `services:\n${names.map((n) => `  ${n}: { image: x }`).join('\n')}\n`);
+    writeFileSync(
+      join(big, 'stack.yaml'),
+      `version: 1\nname: big\ncompose: { files: [compose.yml] }\nservices:\n${names.map((n, i) => `  ${n}: { depends_on: [${i ? names[i - 1] : ''}] }`).join('\n')}\n`,
+    );
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node ${resolve(CLI)} -f ${join(big, 'stack.yaml')} graph --format text | head -c 100 >/dev/null`], {
+      encoding: 'utf8',
+    });
+    rmSync(big, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
