@@ -18,6 +18,8 @@ export interface BenchResults {
     /** The first `up` after the compose files changed: compose asked for its model (not in `runs`). */
     firstRun?: { ms: number; createMs: number };
   };
+  /** The six on a single-node swarm: `stack up --target swarm` and the engine floor (create + scale all at once). */
+  swarm?: { runs: Record<string, number[]>; medians: Record<string, number> };
   /** On the healthy six-service stack, process start to exit (medians): alone, and with a supervisor running. */
   idempotent?: { upMs: number; statusMs: number; supervisedUpMs: number; supervisedStatusMs: number };
   synthetic: {
@@ -91,6 +93,18 @@ export function markdown(r: BenchResults): string {
       out.push(
         `The first \`up\` after the compose files change (compose asked for its model, then cached) took ${s(r.six.firstRun.ms)}, of which creating ${s(r.six.firstRun.createMs)}; the rounds above are later runs.`,
       );
+    out.push('');
+  }
+  if (r.swarm) {
+    const base = r.swarm.medians['stack up --target swarm']!;
+    out.push('### The six on a single-node swarm, from nothing to all healthy', '');
+    out.push('| how | median | runs | × stack up --target swarm |', '|---|---|---|---|');
+    for (const [tool, med] of Object.entries(r.swarm.medians))
+      out.push(`| ${tool} | ${s(med)} | ${r.swarm.runs[tool]!.map(s).join(', ')} | ${(med / base).toFixed(2)} |`);
+    const floor = Object.entries(r.swarm.medians).find(([k]) => k.startsWith('engine floor'))?.[1];
+    if (floor)
+      out.push('', `\`stack up --target swarm\` = **${(base / floor).toFixed(2)}× the swarm's own cost** (ordered and gated vs. all at once, ungated).`);
+    if (r.six?.medians['stack up']) out.push(`The compose target's \`stack up\` of the same six in this run: ${s(r.six.medians['stack up'])}.`);
     out.push('');
   }
   if (r.synthetic.length) {

@@ -5,6 +5,7 @@
  *
  *   npm run bench              # full
  *   npm run bench -- --quick   # under 5 minutes
+ *   npm run bench -- --quick --only swarm   # the scenarios whose name contains `swarm`
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { loadStack } from '../src/config/loader.js';
 import { criticalPath, planWaves } from '../src/graph/plan.js';
 import { Journal } from '../src/state/journal.js';
 import { readOwner } from '../src/state/lock.js';
+import { runtimeFor } from '../src/session/runtime.js';
 import { statePaths } from '../src/state/paths.js';
 import { cpuSeconds, engineFloor, median, purge, rssMiB, sh, sleep, timed } from './measure.js';
 import { markdown, type BenchResults } from './report.js';
@@ -22,7 +24,9 @@ import { idealScheduleMs } from './schedule-model.js';
 import { composeFile, randomDag, stackFile } from './synthetic.js';
 import { soak, validateScaling } from './soak.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' }, only: { type: 'string' } },
+});
 const QUICK = values.quick!;
 const CLI = 'dist/cli/main.js';
 const MIN = 60_000;
@@ -288,6 +292,50 @@ async function supervision(results: BenchResults, file: string, env: Record<stri
   await stackRun(['-f', file, 'down', '--volumes', '-t', '1'], env);
 }
 
+/**
+ * The six on a single-node swarm (the engine put into swarm mode for this and left as found): `stack up
+ * --target swarm` from nothing against the engine's own cost — the same six swarm services created and scaled
+ * up all at once, no ordering, no probes, until every task runs (the floor) — within one run.
+ */
+async function swarmSix(results: BenchResults): Promise<void> {
+  const wasActive = sh('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}']) === 'active';
+  if (!wasActive) sh('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+  const project = 'bench-swarm';
+  const env = { ...sixEnv, STACK_PROJECT_NAME: project, STACK_TARGET: 'swarm', STACK_STATE_DIR: mkdtempSync(join(os.tmpdir(), 'bench-swarm-')) };
+  const { spec } = loadStack(SIX_FILE, { env: { ...process.env, ...env } });
+  const runtime = runtimeFor(spec, statePaths(spec.dir, spec.name, spec.env));
+  const names = Object.values(spec.services).map((s) => s.composeService);
+  const clear = async () => {
+    await runtime.down({ volumes: true });
+  };
+  const floorOnce = async () => {
+    const begin = Date.now();
+    await runtime.create(names);
+    await Promise.all(names.map((n) => runtime.start(n)));
+    for (;;) {
+      const waiting = await Promise.all(names.map((n) => runtime.converged!(n)));
+      if (waiting.every((w) => w === undefined)) return Date.now() - begin;
+      if (Date.now() - begin > 5 * MIN) throw new Error(`swarm floor: not converged within 5 minutes (${waiting.filter(Boolean).join('; ')})`);
+      await sleep(50);
+    }
+  };
+  try {
+    const runs: Record<string, number[]> = { 'stack up --target swarm': [], 'engine floor: all six created and scaled at once, until every task runs': [] };
+    for (let round = 0; round < (QUICK ? 1 : 3); round++) {
+      await clear();
+      log(`swarm, round ${round + 1}: stack up --target swarm`);
+      runs['stack up --target swarm']!.push((await stackRun(['-f', SIX_FILE, 'up'], env)).ms);
+      await clear();
+      log(`swarm, round ${round + 1}: the engine floor`);
+      runs['engine floor: all six created and scaled at once, until every task runs']!.push(await floorOnce());
+    }
+    results.swarm = { runs, medians: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) };
+  } finally {
+    await clear().catch(() => undefined);
+    if (!wasActive) sh('docker', ['swarm', 'leave', '--force']);
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResults = { date: new Date().toISOString(), quick: QUICK, machine: machine(), synthetic: [], status: [] };
   log(`machine: ${JSON.stringify(results.machine)}`);
@@ -296,6 +344,7 @@ async function main(): Promise<void> {
   for (const [name, scenario] of [
     ['six-service stack', sixServiceStack],
     ['synthetic graphs', syntheticGraphs],
+    ['swarm', swarmSix],
     ['validate scaling', async (r: BenchResults) => void (r.validate = await validateScaling(CLI))],
     [
       'soak',
@@ -308,6 +357,7 @@ async function main(): Promise<void> {
         )),
     ],
   ] as const) {
+    if (values.only && !name.includes(values.only)) continue;
     try {
       await scenario(results);
     } catch (err) {

@@ -172,6 +172,15 @@ describe('stack up --target swarm', () => {
     expect(docker('config', 'ls', '--filter', label, '-q')).toBe('');
     expect(volumes().sort()).toEqual(['grafana-data', 'postgres-data', 'qdrant-data', 'redis-data'].map((v) => `${PROJECT}_${v}`));
   });
+
+  it('down --volumes from a running stack removes the volumes too (once swarm has removed the task containers)', async () => {
+    const up = await stack(['-f', FILE, 'up', 'redis'], env);
+    expect(up.code, up.stderr).toBe(EXIT.OK);
+    const r = await stack(['-f', FILE, 'down', '--volumes', '-t', '1'], env);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+    expect(services()).toEqual([]);
+    expect(volumes()).toEqual([]);
+  });
 });
 
 describe('a running swarm stack that changes', () => {

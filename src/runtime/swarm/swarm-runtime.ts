@@ -453,8 +453,11 @@ export class SwarmRuntime implements Runtime {
   async down(options: { volumes: boolean }): Promise<void> {
     const label = { label: [`${NAMESPACE_LABEL}=${this.ns}`] };
     for (const s of (await this.services()).values()) await this.docker.getService(s.ID).remove();
-    // Networks are freed once the tasks' containers are gone: wait for that rather than fail.
+    // Swarm removes the tasks' containers (stopped ones too: its task history) after their service, in the
+    // background; networks and volumes are in use until then. Wait for them here rather than fail.
     const until = Date.now() + 30_000;
+    while (((await this.docker.listContainers({ all: true, filters: label })) as unknown[]).length > 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 250));
     for (;;) {
       const nets = (await this.docker.listNetworks({ filters: label })) as { Id: string }[];
       const left: unknown[] = [];
