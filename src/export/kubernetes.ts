@@ -115,7 +115,8 @@ export function exportKubernetes(spec: StackSpec, model: ComposeModel, options: 
       note('compose_service', `compose has no service ${service.composeService}`);
       continue;
     }
-    const name = DNS_LABEL(service.name);
+    // Named after the compose service: the name the other services reach it by (its DNS name under compose).
+    const name = DNS_LABEL(service.composeService);
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': DNS_LABEL(spec.name), 'app.kubernetes.io/managed-by': 'stack' };
     for (const key of Object.keys(s)) if (!KNOWN.has(key)) note(key, `compose key ${key} has no mapping here: not exported`);
     const user = str(s['user']);
@@ -197,7 +198,7 @@ export function exportKubernetes(spec: StackSpec, model: ComposeModel, options: 
         return (note(`depends_on.${d.service}`, `waiting for job ${d.service} to complete needs API access from the pod: not mapped; run the job first`), []);
       const port = probePort(dep.probe) ?? ports(dep)[0]?.port;
       if (port === undefined) return (note(`depends_on.${d.service}`, `${d.service} has no port to wait on: nothing waits for it`), []);
-      const target = DNS_LABEL(d.service);
+      const target = DNS_LABEL(dep.composeService);
       return [
         {
           name: `wait-for-${target}`.slice(0, 63),

@@ -130,4 +130,17 @@ describe('exportKubernetes', () => {
     expect(c['livenessProbe']).toMatchObject({ httpGet: { path: '/health', port: 8080 } });
     expect(c['resources']).toEqual({ limits: { memory: '268435456' } });
   });
+
+  it('names the workload and Service after the compose service (the name the others reach it by), and waits on that name', () => {
+    const renamed = load(
+      `version: 1\nname: shop\ncompose: { files: [compose.yml] }\nservices:\n  cache: { compose_service: redis-main, probe: { type: tcp, port: 6379 } }\n  app: { depends_on: [cache], probe: { type: tcp, port: 80 } }\n`,
+      ['redis-main', 'app'],
+    );
+    const out = exportKubernetes(renamed, {
+      services: { 'redis-main': { image: 'redis:7', ports: ['6379'] }, app: { image: 'app:1', ports: ['80'] } },
+    });
+    expect(out.byService['cache']!.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(['Deployment/redis-main', 'Service/redis-main']);
+    const pod = (out.byService['app']![0]!.spec as { template: { spec: { initContainers: { name: string; command: string[] }[] } } }).template.spec;
+    expect(pod.initContainers[0]!.command.at(-1)).toContain('nc -z -w 2 redis-main 6379');
+  });
 });
