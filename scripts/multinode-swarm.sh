@@ -6,7 +6,7 @@
 #   - a stack whose `web` service is constrained to the workers (two replicas) and `api` depends on it:
 #     brought up and gated through the manager's API (DOCKER_HOST=tcp://manager:2375), checked, taken down.
 # Everything it makes is removed at the end (the registry, the nodes, their network). Needs root, a running
-# engine and the local images (bash scripts/build-images.sh). Not part of the test command: about 2 minutes.
+# engine and the local images (bash scripts/build-images.sh). Not part of the test command: about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[multinode] %s\n' "$*" >&2; }
