@@ -36,6 +36,8 @@ export interface SwarmRuntimeOptions extends SwarmStack {
   model: () => Promise<ComposeModel>;
   /** How long stop/restart wait for the old tasks to go (ms); default: the stop timeout + 15 s. */
   settleMs?: number;
+  /** The engine client (tests pass a fake); default: one for DOCKER_HOST from `env`. */
+  docker?: Docker;
 }
 
 interface PublishedPort {
@@ -110,6 +112,7 @@ export class SwarmRuntime implements Runtime {
   constructor(options: SwarmRuntimeOptions) {
     this.ns = options.namespace;
     this.env = options.env;
+    this.client = options.docker;
     const { mesh, detected } = meshOf(options.env, engineEndpoint(options.env).startsWith('unix://'));
     this.options = { ...options, mesh };
     this.meshDetectedOff = detected && !mesh;
@@ -190,8 +193,31 @@ export class SwarmRuntime implements Runtime {
     }
   }
 
-  private async update(found: SwarmService, spec: Record<string, unknown>): Promise<void> {
-    await this.docker.getService(found.ID).update({ _query: { version: found.Version.Index }, _body: spec } as never);
+  /**
+   * Updates the service to `change(its spec now)`. Swarm versions every spec and refuses an update made from
+   * an older version ("update out of sequence") — which happens right after a create, while swarm still
+   * completes the service itself: then the service is read again and the change made again.
+   */
+  private async update(found: SwarmService, change: (spec: SwarmService['Spec']) => Record<string, unknown>): Promise<void> {
+    let current = found;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.docker.getService(current.ID).update({ _query: { version: current.Version.Index }, _body: change(current.Spec) } as never);
+        return;
+      } catch (err) {
+        const text = String((err as { json?: { message?: string } }).json?.message ?? (err as Error).message);
+        const again = attempt < 10 && /out of sequence/i.test(text) ? await this.find(current.Spec.Name.slice(this.ns.length + 1)) : undefined;
+        if (!again)
+          throw new StartFailedError(
+            `swarm refused to update ${current.Spec.Name}: ${text}`,
+            '`docker service inspect` shows the service as swarm has it.',
+            [],
+            err,
+          );
+        current = again;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
   }
 
   async create(services: readonly string[], options: CreateOptions = {}): Promise<CreateReport[]> {
@@ -206,7 +232,7 @@ export class SwarmRuntime implements Runtime {
         reports.push({ service: plan.service, via: 'swarm', action: 'kept' });
       } else if (found) {
         const reason = describeChange(found.Spec, plan.spec);
-        await this.update(found, plan.spec);
+        await this.update(found, () => plan.spec);
         reports.push({ service: plan.service, via: 'swarm', action: 'recreated', reason });
       } else {
         await this.createService(plan);
@@ -264,7 +290,7 @@ export class SwarmRuntime implements Runtime {
     const previous = found.Spec;
     const wasRunning = (previous.Mode?.Replicated?.Replicas ?? 0) > 0;
     const reason = describeChange(previous, plan.spec);
-    await this.update(found, plan.spec);
+    await this.update(found, () => plan.spec);
     await this.settled(service, 30_000);
     return {
       reason,
@@ -273,7 +299,7 @@ export class SwarmRuntime implements Runtime {
       rollback: async () => {
         const now = await this.find(service);
         if (!now) return;
-        await this.update(now, previous);
+        await this.update(now, () => previous);
         if (!wasRunning) return;
         await this.settled(service, 30_000);
       },
@@ -390,7 +416,7 @@ export class SwarmRuntime implements Runtime {
     if (!found) throw new StartFailedError(`no swarm service exists for "${service}"`, 'Run `stack up --target swarm` to create it.');
     const replicas = Number(found.Spec.Labels?.[REPLICAS_LABEL] ?? 1);
     if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) === replicas) return;
-    await this.update(found, { ...found.Spec, Mode: { Replicated: { Replicas: replicas } } });
+    await this.update(found, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: replicas } } }));
   }
 
   /**
@@ -401,7 +427,7 @@ export class SwarmRuntime implements Runtime {
   async stop(service: string, timeoutSeconds: number): Promise<void> {
     const found = await this.find(service);
     if (!found) return;
-    if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) !== 0) await this.update(found, { ...found.Spec, Mode: { Replicated: { Replicas: 0 } } });
+    if ((found.Spec.Mode?.Replicated?.Replicas ?? 0) !== 0) await this.update(found, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
     await this.settled(service, this.options.settleMs ?? timeoutSeconds * 1000 + 15_000, undefined, timeoutSeconds * 1000);
   }
 
@@ -418,8 +444,10 @@ export class SwarmRuntime implements Runtime {
       (t) => (t.Status.State === 'failed' || t.Status.State === 'rejected') && Date.now() - Date.parse(t.Status.Timestamp) < RECENT_FAILURE_MS,
     );
     if (recentFailure && policy !== 'none') return;
-    const template = found.Spec.TaskTemplate ?? {};
-    await this.update(found, { ...found.Spec, TaskTemplate: { ...template, ForceUpdate: Number(template['ForceUpdate'] ?? 0) + 1 } });
+    await this.update(found, (spec) => {
+      const template = spec.TaskTemplate ?? {};
+      return { ...spec, TaskTemplate: { ...template, ForceUpdate: Number(template['ForceUpdate'] ?? 0) + 1 } };
+    });
     await this.settled(service, this.options.settleMs ?? timeoutSeconds * 1000 + 15_000, new Set(tasks.map((t) => t.ID)));
   }
 
