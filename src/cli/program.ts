@@ -188,7 +188,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 
   program
     .command('dashboard')
-    .description("the live dashboard's URL (graph, states, probes, logs, restart), served by the running supervisor; opened in the browser when there is a display")
+    .description(
+      "the live dashboard's URL (graph, states, probes, logs, restart), served by the running supervisor; opened in the browser when there is a display",
+    )
     .option('--no-open', 'print the URL only')
     .action(async (o: DashboardFlags, cmd: Command) => setExit(await (await import('./commands/dashboard.js')).dashboardCommand(o, globals(cmd), io)));
 

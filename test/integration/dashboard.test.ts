@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The dashboard in a real browser: Chromium from Debian's archive, driven by playwright-core (no browser
  * download), against the supervisor of the project's six services on the real engine (Qdrant and Grafana are
@@ -118,7 +119,10 @@ describe('stack dashboard in a real browser', () => {
     const from = state.records().length;
     await page.click('#restart');
     await page.waitForSelector('#result:text("rag-server healthy")', { timeout: 60_000 });
-    const restarted = state.records().slice(from).filter((e) => e.type === 'restart' && e.service === 'rag-server');
+    const restarted = state
+      .records()
+      .slice(from)
+      .filter((e) => e.type === 'restart' && e.service === 'rag-server');
     expect(restarted.map((e) => (e as { why: string }).why)).toEqual(['manual']);
     expect(await nodeState('rag-server')).toBe('healthy');
     const shot = join(tmpdir(), 'stack-dashboard.png');
@@ -132,7 +136,12 @@ describe('stack dashboard in a real browser', () => {
     const from = state.records().length;
     const r = await fetch(new URL('/restart', base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"services":["redis"]}' });
     expect(r.status).toBe(401);
-    expect(state.records().slice(from).some((e) => e.type === 'restart')).toBe(false);
+    expect(
+      state
+        .records()
+        .slice(from)
+        .some((e) => e.type === 'restart'),
+    ).toBe(false);
   });
 
   it('a page on another origin cannot make it act (no token header without a CORS preflight nobody answers)', async () => {
@@ -148,10 +157,14 @@ describe('stack dashboard in a real browser', () => {
       const outcomes = await other.evaluate(
         async ({ target, token }) => {
           const tries = [
-            fetch(target, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"services":["redis"]}' }).then((r) => `no-cors: ${r.type}`),
-            fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"services":["redis"]}' }).then(
-              (r) => `cors: ${r.status}`,
+            fetch(target, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"services":["redis"]}' }).then(
+              (r) => `no-cors: ${r.type}`,
             ),
+            fetch(target, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: '{"services":["redis"]}',
+            }).then((r) => `cors: ${r.status}`),
           ];
           return Promise.all(tries.map((t) => t.catch((e: Error) => `blocked: ${e.message}`)));
         },
@@ -160,7 +173,12 @@ describe('stack dashboard in a real browser', () => {
       expect(outcomes[0]).toBe('no-cors: opaque');
       expect(outcomes[1]).toMatch(/^blocked/);
       await new Promise((r) => setTimeout(r, 1_000));
-      expect(state.records().slice(from).some((e) => e.type === 'restart')).toBe(false);
+      expect(
+        state
+          .records()
+          .slice(from)
+          .some((e) => e.type === 'restart'),
+      ).toBe(false);
     } finally {
       await other.close();
       evil.close();
