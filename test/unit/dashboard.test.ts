@@ -8,6 +8,8 @@ import type { ServiceStatus } from '../../src/engine/status.js';
 import { edgesOf, nodeState, serviceView, type LiveView } from '../../src/report/dashboard/view.js';
 import { DashboardHub } from '../../src/session/dashboard.js';
 import { startControlServer, type ControlTarget, type Listener } from '../../src/session/endpoints.js';
+import { opener } from '../../src/cli/commands/dashboard.js';
+import { cli } from '../support/cli.js';
 import { miniSpec } from '../support/spec.js';
 
 const status = (over: Partial<ServiceStatus> = {}): ServiceStatus => ({
@@ -140,5 +142,22 @@ describe('the dashboard routes', () => {
     const text = await r.text();
     expect(text).toContain('event: log\ndata: "first line of db"');
     expect(text).toContain('event: log\ndata: "second line"');
+  });
+});
+
+describe('stack dashboard', () => {
+  it('without a supervisor: says how to start one, exit 2 (there is no dashboard without one)', async () => {
+    const r = await cli(['-f', 'test/fixtures/tiny/stack.yaml', 'dashboard', '--no-open']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no supervisor runs');
+    expect(r.stderr).toContain('stack up --detach');
+    expect(r.stdout).toBe('');
+  });
+
+  it('opens a browser only where there is a display, and never in CI', () => {
+    expect(opener('linux', { DISPLAY: ':0' })).toEqual(['xdg-open']);
+    expect(opener('linux', {})).toBeUndefined();
+    expect(opener('linux', { WAYLAND_DISPLAY: 'wayland-0', CI: 'true' })).toBeUndefined();
+    expect(opener('darwin', {})).toEqual(['open']);
   });
 });

@@ -97,14 +97,15 @@ export const DASHBOARD_JS = String.raw`(() => {
   });
   feed.addEventListener('event', (m) => {
     const e = JSON.parse(m.data);
-    if (e.type === 'probe') {
+    const probing = e.type === 'probe' || e.type === 'liveness';
+    if (probing) {
       const list = (probes[e.service] = probes[e.service] || []);
       list.push(e.result);
       if (list.length > 40) list.shift();
     }
     events.push(e);
     if (events.length > 300) events.shift();
-    if (e.type !== 'probe' || !e.result.ok) addEventRow(e);
+    if (!probing || !e.result.ok) addEventRow(e);
     if (selected && e.service === selected) drawPanel();
   });
 
@@ -112,6 +113,7 @@ export const DASHBOARD_JS = String.raw`(() => {
     switch (e.type) {
       case 'service': return e.service + ' ' + e.state + (e.detail ? ': ' + e.detail : '');
       case 'probe': return e.service + ' probe ' + (e.result.ok ? 'ok' : 'failed: ' + e.result.error);
+      case 'liveness': return e.service + ' liveness ' + (e.result.ok ? 'ok' : 'failed (' + e.failures + '/' + e.threshold + '): ' + e.result.error);
       case 'detected': return e.service + ' ' + e.trigger + ': ' + e.reason + (e.healed ? '' : ' (not healed)');
       case 'restart': return e.service + ' restart #' + e.attempt + ' (' + e.why + ')';
       case 'recovered': return e.service + ' recovered after ' + Math.round(e.downMs / 100) / 10 + ' s';
@@ -125,7 +127,7 @@ export const DASHBOARD_JS = String.raw`(() => {
   }
   function addEventRow(e) {
     const list = $('eventlist');
-    const bad = e.type === 'failure' || e.type === 'detected' || (e.type === 'breaker' && e.open) || (e.type === 'probe' && !e.result.ok);
+    const bad = e.type === 'failure' || e.type === 'detected' || (e.type === 'breaker' && e.open) || ((e.type === 'probe' || e.type === 'liveness') && !e.result.ok);
     list.prepend(el('li', { class: bad ? 'bad' : '' }, (e.ts || '').slice(11, 23) + '  ' + describe(e)));
     while (list.children.length > 200) list.lastChild.remove();
   }
@@ -206,7 +208,7 @@ export const DASHBOARD_JS = String.raw`(() => {
       el('dt', {}, 'last probe'), el('dd', {}, last ? (last.ok ? 'ok' : 'failed: ' + last.error) + ' in ' + last.latencyMs + ' ms' : s.lastProbe ? (s.lastProbe.ok ? 'ok' : 'failed: ' + s.lastProbe.error) + ' in ' + s.lastProbe.latencyMs + ' ms' : '-'),
       el('dt', {}, 'last failure'), el('dd', {}, s.lastFailure ? s.lastFailure.at.slice(11, 19) + ' ' + s.lastFailure.reason : '-'),
     );
-    const own = events.filter((e) => e.service === s.name && e.type !== 'probe').slice(-15).reverse();
+    const own = events.filter((e) => e.service === s.name && !((e.type === 'probe' || e.type === 'liveness') && e.result.ok)).slice(-15).reverse();
     const result = el('p', { id: 'result' }, actionResult[s.name] || '');
     const say = (text) => { actionResult[s.name] = text; const now = $('result'); if (now) now.textContent = text; };
     const restart = (withDependents) => async () => {
