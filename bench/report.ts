@@ -18,6 +18,8 @@ export interface BenchResults {
     /** The first `up` after the compose files changed: compose asked for its model (not in `runs`). */
     firstRun?: { ms: number; createMs: number };
   };
+  /** The dashboard page: its bytes, and medians of first contentful paint and of every node drawn, on the six. */
+  dashboard?: { bytes: Record<string, number>; firstPaintMs: number; allNodesMs: number };
   /** The six on a single-node swarm: `stack up --target swarm` and the engine floor (create + scale all at once). */
   swarm?: { runs: Record<string, number[]>; medians: Record<string, number> };
   /** On the healthy six-service stack, process start to exit (medians): alone, and with a supervisor running. */
@@ -106,6 +108,20 @@ export function markdown(r: BenchResults): string {
       out.push('', `\`stack up --target swarm\` = **${(base / floor).toFixed(2)}× the swarm's own cost** (ordered and gated vs. all at once, ungated).`);
     if (r.six?.medians['stack up']) out.push(`The compose target's \`stack up\` of the same six in this run: ${s(r.six.medians['stack up'])}.`);
     out.push('');
+  }
+  if (r.dashboard) {
+    const d = r.dashboard;
+    const total = Object.values(d.bytes).reduce((a, b) => a + b, 0);
+    out.push(
+      '### The dashboard (Chromium, loopback, the six supervised)',
+      '',
+      `Page weight ${(total / 1024).toFixed(0)} KiB (${Object.entries(d.bytes)
+        .map(([k, v]) => `${k} ${(v / 1024).toFixed(1)} KiB`)
+        .join(
+          ', ',
+        )}; uncompressed); first contentful paint **${s(d.firstPaintMs)}**, every node drawn with its state **${s(d.allNodesMs)}** after the request (medians).`,
+      '',
+    );
   }
   if (r.synthetic.length) {
     out.push('### Synthetic graphs (tiny services, ready 100–500 ms after start, random DAG, seed 42)', '');

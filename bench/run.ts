@@ -336,6 +336,47 @@ async function swarmSix(results: BenchResults): Promise<void> {
   }
 }
 
+/**
+ * The dashboard, in Chromium from Debian's archive (scripts/provision-browser.sh): the page's weight (HTML,
+ * script, dagre) and, on the supervised six-service stack, first contentful paint and the time until every
+ * node is drawn with its state (medians of fresh page loads).
+ */
+async function dashboard(results: BenchResults): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const executablePath = sh('bash', ['scripts/provision-browser.sh']).split('\n').at(-1)!;
+  purge(SIX);
+  await sixRun(['up', '--detach']);
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    const url = (JSON.parse((await sixRun(['dashboard', '--json'])).stdout) as { url: string }).url;
+    const bytes: Record<string, number> = {};
+    for (const [name, path] of [
+      ['html', '/dashboard'],
+      ['script', '/dashboard/app.js'],
+      ['dagre', '/dashboard/dagre.js'],
+    ] as const) {
+      const u = new URL(url);
+      u.pathname = path;
+      bytes[name] = (await (await fetch(u)).arrayBuffer()).byteLength;
+    }
+    const paint: number[] = [];
+    const drawn: number[] = [];
+    for (let i = 0; i < (QUICK ? 3 : 7); i++) {
+      const page = await browser.newPage();
+      const begin = Date.now();
+      await page.goto(url);
+      await page.waitForFunction((n) => document.querySelectorAll('.node[data-state="healthy"]').length === n, 6);
+      drawn.push(Date.now() - begin);
+      paint.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1));
+      await page.close();
+    }
+    results.dashboard = { bytes, firstPaintMs: median(paint), allNodesMs: median(drawn) };
+  } finally {
+    await browser.close();
+    await sixRun(['down', '-t', '1']).catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResults = { date: new Date().toISOString(), quick: QUICK, machine: machine(), synthetic: [], status: [] };
   log(`machine: ${JSON.stringify(results.machine)}`);
@@ -345,6 +386,7 @@ async function main(): Promise<void> {
     ['six-service stack', sixServiceStack],
     ['synthetic graphs', syntheticGraphs],
     ['swarm', swarmSix],
+    ['dashboard', dashboard],
     ['validate scaling', async (r: BenchResults) => void (r.validate = await validateScaling(CLI))],
     [
       'soak',

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/provision-docker.sh
 bash scripts/build-images.sh
 bash scripts/build-bench-image.sh
+bash scripts/provision-browser.sh >/dev/null
 npm run --silent build
 exec npx tsx bench/run.ts "$@"

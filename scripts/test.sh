@@ -20,6 +20,7 @@ node24=$(npx -y node@24 -p process.execPath)
 "$node24" node_modules/vitest/vitest.mjs run --project unit --reporter=dot --reporter=json --outputFile.json="$results/unit-node24.json" || status=$?
 bash scripts/provision-docker.sh
 bash scripts/build-images.sh
+bash scripts/provision-browser.sh >/dev/null   # Chromium from Debian's archive, for the dashboard's browser tests
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=$?
 smoke=0
 bash scripts/smoke-pack.sh node || smoke=$((smoke + 1))

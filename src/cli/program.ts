@@ -11,6 +11,7 @@ import { planText } from '../report/plan-text.js';
 import { formatMachineProblem, formatProblem } from '../report/problems.js';
 import type { UpFlags } from './commands/up.js';
 import type { DiffFlags } from './commands/diff.js';
+import type { DashboardFlags } from './commands/dashboard.js';
 import type { ExportFlags } from './commands/export.js';
 import { load, profileOf, type GlobalOptions } from './context.js';
 import { unknownServices, wholeNumber, withProfile } from './flags.js';
@@ -184,6 +185,14 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('-v, --volumes', 'also remove the named volumes (data is lost)')
     .option('-t, --timeout <seconds>', 'seconds each container gets to stop (0–3600)', wholeNumber(0, 3600), 10)
     .action(async (o: { volumes?: boolean; timeout: number }, cmd: Command) => (await import('./commands/ops.js')).downCommand(o, globals(cmd), io));
+
+  program
+    .command('dashboard')
+    .description(
+      "the live dashboard's URL (graph, states, probes, logs, restart), served by the running supervisor; opened in the browser when there is a display",
+    )
+    .option('--no-open', 'print the URL only')
+    .action(async (o: DashboardFlags, cmd: Command) => setExit(await (await import('./commands/dashboard.js')).dashboardCommand(o, globals(cmd), io)));
 
   program
     .command('restart <services...>')

@@ -1,6 +1,6 @@
 /**
  * VS Code tasks for a stack: an automatic task on folder open that brings the stack up under the supervisor
- * (`stack autostart`), plus Stack: Up, Down, Restart and Status. Merged into an existing tasks.json by label
+ * (`stack autostart`), plus Stack: Up, Down, Restart, Status and Dashboard. Merged into an existing tasks.json by label
  * with jsonc-parser, so the user's own tasks, comments and formatting stay as they are; running it again
  * changes nothing.
  */
@@ -31,6 +31,7 @@ export function stackTasks(command: string, services: readonly string[]): { task
       task('Stack: Down', 'down', 'Stops the supervisor and the stack (volumes kept)'),
       task('Stack: Restart', 'restart ${input:stackService}', 'Restarts one service through its health gate'),
       task('Stack: Status', 'status', 'Shows each service, its health and what the supervisor did'),
+      task('Stack: Dashboard', 'dashboard', 'Opens the live dashboard the supervisor serves (graph, states, probes, logs, restart)'),
     ],
     inputs: [{ id: 'stackService', type: 'pickString', description: 'Service to restart', options: [...services] }],
   };

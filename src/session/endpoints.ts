@@ -7,8 +7,12 @@
  * send without a preflight that nothing here answers. Both are bound before the stack is brought up, so a
  * taken port fails `up` at once.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { DASHBOARD_JS, dashboardHtml } from '../report/dashboard/page.js';
+import { streamLogLines, type DashboardHub, type DashboardState } from './dashboard.js';
 import { StackError } from '../core/errors.js';
 import type { RestartResult } from '../engine/restart.js';
 import type { StackStatus } from '../engine/status.js';
@@ -21,6 +25,16 @@ export interface ControlTarget {
   /** `status` from the supervisor's live state, and the digest of the stack.yaml it runs (see cli status). */
   status(): Promise<{ specDigest: string; status: StackStatus }>;
   restart(names: readonly string[], withDependents: boolean): Promise<RestartResult[]>;
+  /** The dashboard's view of the stack now. */
+  dashboard(): Promise<DashboardState>;
+  /** Writes a service's log (its last lines, then as written) to `out` until `signal` aborts; throws for an unknown service. */
+  followLogs(service: string, out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>;
+}
+
+/** The dashboard's assets and live feed (session/dashboard.ts, report/dashboard/page.ts). */
+export interface DashboardAssets {
+  stack: string;
+  hub: DashboardHub;
 }
 
 export interface Listener {
@@ -36,13 +50,19 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** The checks every request passes first; false when it was answered with an error. */
+/**
+ * The checks every request passes first; false when it was answered with an error. A GET may carry the token
+ * as `?token=` (the dashboard's URL, its assets and its event streams: a browser cannot add a header to
+ * those); anything that changes something needs the Authorization header, which a page on another origin
+ * cannot send without a CORS preflight that is never answered.
+ */
 function admitted(req: http.IncomingMessage, res: http.ServerResponse, token: () => string, loopbackOnly: number | undefined): boolean {
   if (loopbackOnly !== undefined && !LOOPBACK_HOSTS.map((h) => `${h}:${loopbackOnly}`).includes((req.headers.host ?? '').toLowerCase())) {
     send(res, 403, { error: 'this endpoint answers only to a loopback Host header' });
     return false;
   }
-  if (!bearerMatches(req.headers.authorization, token())) {
+  const queryToken = req.method === 'GET' ? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') : null;
+  if (!bearerMatches(req.headers.authorization, token()) && !(queryToken !== null && bearerMatches(`Bearer ${queryToken}`, token()))) {
     send(res, 401, { error: "missing or wrong token: send `Authorization: Bearer <token>` with the stack's token file" });
     return false;
   }
@@ -66,16 +86,62 @@ async function bind(server: http.Server, host: string, port: number, what: strin
   };
 }
 
+/** The page may load only its own script and talk only to this endpoint; nothing may frame it. */
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+let dagreBundle: string | undefined;
+function dagreJs(): string {
+  dagreBundle ??= readFileSync(createRequire(import.meta.url).resolve('@dagrejs/dagre/dist/dagre.min.js'), 'utf8');
+  return dagreBundle;
+}
+
+/** The dashboard's routes (GET only); false when the route is not one of them. */
+function dashboardRoute(
+  route: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  dashboard: DashboardAssets,
+  token: string,
+  target: () => ControlTarget | undefined,
+): boolean {
+  const asset = (type: string, body: string) => res.writeHead(200, { ...PAGE_HEADERS, 'content-type': type }).end(body);
+  if (route === 'GET /' || route === 'GET /dashboard') return (asset('text/html; charset=utf-8', dashboardHtml(dashboard.stack, token)), true);
+  if (route === 'GET /dashboard/app.js') return (asset('text/javascript; charset=utf-8', DASHBOARD_JS), true);
+  if (route === 'GET /dashboard/dagre.js') return (asset('text/javascript; charset=utf-8', dagreJs()), true);
+  if (route === 'GET /api/events') return (void dashboard.hub.attach(req, res), true);
+  if (route !== 'GET /api/state' && route !== 'GET /api/logs') return false;
+  const t = target();
+  if (!t) return (send(res, 503, { error: 'the supervisor is still bringing the stack up' }), true);
+  if (route === 'GET /api/state')
+    return (
+      void t.dashboard().then(
+        (view) => send(res, 200, view),
+        (err: unknown) => send(res, 503, { error: err instanceof Error ? err.message : String(err) }),
+      ),
+      true
+    );
+  const service = new URL(req.url ?? '/', 'http://localhost').searchParams.get('service') ?? '';
+  return (void streamLogLines(req, res, (out, signal) => t.followLogs(service, out, signal)), true);
+}
+
 export async function startControlServer(options: {
   token: () => string;
   target: () => ControlTarget | undefined;
   metrics: () => Promise<string>;
+  dashboard?: DashboardAssets;
 }): Promise<Listener> {
   let port = 0;
   const server = http.createServer((req, res) => {
     if (!admitted(req, res, options.token, port)) return;
     const route = `${req.method} ${req.url?.split('?')[0]}`;
     if (route === 'GET /metrics') return void options.metrics().then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+    if (options.dashboard && dashboardRoute(route, req, res, options.dashboard, options.token(), options.target)) return;
     const target = options.target();
     if (!target) return send(res, 503, { error: 'the supervisor is still bringing the stack up' });
     if (route === 'GET /status')

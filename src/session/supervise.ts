@@ -23,6 +23,8 @@ import { readOwner, type HeldLock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import { ensureToken } from '../state/token.js';
 import { runtimeFor } from './runtime.js';
+import { edgesOf, serviceView } from '../report/dashboard/view.js';
+import { DashboardHub, type DashboardState } from './dashboard.js';
 import { startControlServer, startMetricsServer, type ControlTarget, type Listener } from './endpoints.js';
 
 export interface SupervisionDeps {
@@ -61,12 +63,25 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
   const emit: Emit = (e) => {
     metrics.onEvent(e);
     deps.emit(e);
+    hub.onEvent(e);
   };
   let supervisor: Supervisor | undefined;
   // The stack.yaml the supervisor runs: `status` takes the supervisor's word only for that very file.
   let running = deps.spec;
+  let runningRuntime = deps.runtime;
+  const view = async (s: Supervisor): Promise<DashboardState> => {
+    const [status, health] = [await s.status(), new Map(s.snapshot().map((h) => [h.name, h]))];
+    return {
+      stack: running.name,
+      services: status.services.filter((x) => x.name in running.services).map((x) => serviceView(running, x, health.get(x.name))),
+      edges: edgesOf(running),
+      at: new Date().toISOString(),
+    };
+  };
+  const hub = new DashboardHub(async () => (supervisor ? view(supervisor) : undefined));
   const listeners: Listener[] = [];
   const close = async () => {
+    hub.close();
     await Promise.all(listeners.map((l) => l.close()));
     listeners.length = 0;
   };
@@ -75,8 +90,21 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
       snapshot: () => s.snapshot(),
       restart: (names, withDependents) => s.restart(names, withDependents),
       status: async () => ({ specDigest: running.digest, status: await s.status() }),
+      dashboard: () => view(s),
+      followLogs: async (service, out, signal) => {
+        const own = running.services[service];
+        if (!own) throw new Error(`${service} is not a service of this stack`);
+        await runningRuntime.streamLogs(own.composeService, { tail: 100, follow: true }, out, signal);
+      },
     });
-    listeners.push(await startControlServer({ token: () => token, target: () => supervisor && target(supervisor), metrics: () => metrics.registry.metrics() }));
+    listeners.push(
+      await startControlServer({
+        token: () => token,
+        target: () => supervisor && target(supervisor),
+        metrics: () => metrics.registry.metrics(),
+        dashboard: { stack: deps.spec.name, hub },
+      }),
+    );
     if (deps.metricsAddr)
       listeners.push(
         await startMetricsServer(
@@ -148,6 +176,7 @@ export async function openSupervision(deps: SupervisionDeps, lock: HeldLock, ser
         runtime = (deps.runtimeFor ?? ((s: StackSpec) => runtimeFor(s, paths)))(next);
         spec = next;
         running = next;
+        runningRuntime = runtime;
         emit({ type: 'config', at: clock.now(), detail: 'the stack files changed: reconciling the running stack (as `stack up` would)' });
         try {
           await up({ spec: next, runtime, clock, emit }, { services: names, signal });

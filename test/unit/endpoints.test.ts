@@ -18,6 +18,8 @@ const target: ControlTarget = {
     return names.map((service) => ({ service, ok: true }));
   },
   status: async () => ({ specDigest: 'd'.repeat(64), status: { project: 'p', services: [] } }),
+  dashboard: async () => ({ stack: 'p', services: [], edges: [], at: '' }),
+  followLogs: async () => {},
 };
 let control: Listener;
 

@@ -16,7 +16,14 @@ describe('stack init vscode', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Allow/);
     const tasks = parse(readFileSync(join(dir, '.vscode/tasks.json'), 'utf8'));
-    expect(tasks.tasks.map((t: { label: string }) => t.label)).toEqual(['Stack: Autostart', 'Stack: Up', 'Stack: Down', 'Stack: Restart', 'Stack: Status']);
+    expect(tasks.tasks.map((t: { label: string }) => t.label)).toEqual([
+      'Stack: Autostart',
+      'Stack: Up',
+      'Stack: Down',
+      'Stack: Restart',
+      'Stack: Status',
+      'Stack: Dashboard',
+    ]);
     expect(tasks.tasks[0]).toMatchObject({
       runOptions: { runOn: 'folderOpen' },
       command: expect.stringMatching(/^npx --no-install stack -f .*stack\.yaml autostart$/),
@@ -38,6 +45,7 @@ describe('stack init vscode', () => {
       'Stack: Down',
       'Stack: Restart',
       'Stack: Status',
+      'Stack: Dashboard',
     ]);
     expect(parsed.tasks[1].command).toBe('stack up --detach');
     expect(mergeTasks(once, wanted)).toBe(once);
