@@ -20,6 +20,12 @@ export interface DashboardState {
 const RECENT = 300;
 const THROTTLE_MS = 200;
 const KEEPALIVE_MS = 15_000;
+/**
+ * The view is also looked at this often while a page is open, and sent when it changed: a state can change
+ * after the last event about it (the supervisor marks a service healthy once its restart returned), and a
+ * quiet stack sends no events for a while.
+ */
+const REFRESH_MS = 1_000;
 
 function sseHeaders(res: http.ServerResponse): void {
   res.writeHead(200, {
@@ -38,9 +44,13 @@ export class DashboardHub {
   private readonly recent: (StackEvent & { ts: string })[] = [];
   private pending?: NodeJS.Timeout;
   private readonly keepalive: NodeJS.Timeout;
+  private readonly refresh: NodeJS.Timeout;
+  /** The services' part of the last view sent, to send a view only when it changed. */
+  private lastSent = '';
 
   constructor(private readonly view: () => Promise<DashboardState | undefined>) {
     this.keepalive = setInterval(() => this.broadcast(': keepalive\n\n'), KEEPALIVE_MS).unref();
+    this.refresh = setInterval(() => this.clients.size > 0 && void this.sendView(), REFRESH_MS).unref();
   }
 
   /** Every event of the supervisor: kept (the last few hundred) and sent; the view follows shortly after. */
@@ -68,6 +78,7 @@ export class DashboardHub {
 
   close(): void {
     clearInterval(this.keepalive);
+    clearInterval(this.refresh);
     if (this.pending) clearTimeout(this.pending);
     for (const res of this.clients) res.end();
     this.clients.clear();
@@ -75,7 +86,11 @@ export class DashboardHub {
 
   private async sendView(): Promise<void> {
     const view = await this.view().catch(() => undefined);
-    if (view) this.broadcast(frame('view', view));
+    if (!view) return;
+    const key = JSON.stringify([view.services, view.edges]);
+    if (key === this.lastSent) return;
+    this.lastSent = key;
+    this.broadcast(frame('view', view));
   }
 
   private broadcast(text: string): void {

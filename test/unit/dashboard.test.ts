@@ -137,6 +137,40 @@ describe('the dashboard routes', () => {
     abort.abort();
   });
 
+  it('sends the view again when it changed without any event (a state set after the last event), and only then', async () => {
+    const states = { now: 'restarting' };
+    const quiet = new DashboardHub(async () => ({
+      stack: 'p',
+      services: [{ name: 'db', state: states.now }] as never,
+      edges: [],
+      at: new Date().toISOString(),
+    }));
+    const s2 = await startControlServer({ token: () => TOKEN, target: () => target, metrics: async () => '', dashboard: { stack: 'p', hub: quiet } });
+    const abort = new AbortController();
+    try {
+      const r = await fetch(`http://127.0.0.1:${s2.port}/api/events?token=${TOKEN}`, { signal: abort.signal });
+      const reader = r.body!.getReader();
+      let text = '';
+      const read = async (until: () => boolean) => {
+        while (!until()) text += new TextDecoder().decode((await reader.read()).value);
+      };
+      await read(() => text.includes('"restarting"'));
+      states.now = 'healthy';
+      await read(() => text.includes('"healthy"'));
+      // Two more refreshes: nothing changed, so nothing more is sent (whatever arrives in 2.2 s is read).
+      const until = Date.now() + 2_200;
+      while (Date.now() < until) {
+        const chunk = await Promise.race([reader.read(), new Promise<undefined>((res) => setTimeout(res, until - Date.now()))]);
+        if (chunk?.value) text += new TextDecoder().decode(chunk.value);
+      }
+      expect(text.match(/event: view/g)).toHaveLength(2);
+    } finally {
+      abort.abort();
+      quiet.close();
+      await s2.close();
+    }
+  });
+
   it("streams a service's log line by line", async () => {
     const r = await fetch(url(`/api/logs?service=db&token=${TOKEN}`));
     const text = await r.text();
