@@ -28,7 +28,12 @@ export const postgresProbe: ProbeFn<'postgres'> = async (probe, ctx) => {
     if (probe.query) await client.query(probe.query);
     return probe.query ? 'SELECT 1 and the probe query ok' : 'SELECT 1 ok';
   } catch (err) {
-    throw new Error(`postgres at ${host}:${port} (user ${user}, database ${database}): ${describeNetworkError(err)}`, { cause: err });
+    // 28P01: wrong password. A data volume keeps the password it was first created with, whatever the env file says now.
+    const hint =
+      (err as { code?: string }).code === '28P01'
+        ? ' (a data volume keeps the password it was created with: set that one, or `stack down -v` for a new volume — its data is lost)'
+        : '';
+    throw new Error(`postgres at ${host}:${port} (user ${user}, database ${database}): ${describeNetworkError(err)}${hint}`, { cause: err });
   } finally {
     ctx.signal.removeEventListener('abort', abort);
     await client.end().catch(() => {});

@@ -104,6 +104,8 @@ describe('postgres probe (real PostgreSQL)', () => {
   it('fails on a wrong password, naming user and database', async () => {
     const r = await attempt('postgres', probe(pg), { PROBE_PG_PASSWORD: 'wrong' });
     expect(r.error).toMatch(/user app, database appdb\): password authentication failed/);
+    // Most often an old volume made with another password: the way out is in the message.
+    expect(r.error).toContain('a data volume keeps the password it was created with');
   });
   it('fails when the probe query fails', async () => {
     const r = await attempt('postgres', probe({ ...pg, query: 'SELECT * FROM no_such_table' }));
