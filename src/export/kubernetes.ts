@@ -18,6 +18,7 @@ import type { HealPolicy, ProbeSpec, ServiceSpec, StackSpec } from '../config/ty
 import {
   argv,
   bytes,
+  COMMON_SERVICE_KEYS,
   durationNs,
   environment,
   list,
@@ -55,37 +56,7 @@ export interface ExportOptions {
 
 const SECRET_NAME = /pass(word)?|secret|token|api_?key|credential/i;
 /** Keys of a compose service the export carries over (or reports in its own words); any other gets a note. */
-const KNOWN = new Set([
-  'image',
-  'build',
-  'command',
-  'entrypoint',
-  'environment',
-  'env_file',
-  'ports',
-  'expose',
-  'volumes',
-  'tmpfs',
-  'networks',
-  'healthcheck',
-  'restart',
-  'labels',
-  'user',
-  'working_dir',
-  'depends_on',
-  'profiles',
-  'mem_limit',
-  'cpus',
-  'deploy',
-  'container_name',
-  'stop_grace_period',
-  'privileged',
-  'cap_add',
-  'cap_drop',
-  'read_only',
-  'tty',
-  'stdin_open',
-]);
+const KNOWN = new Set<string>([...COMMON_SERVICE_KEYS, 'deploy', 'privileged']);
 
 const DNS_LABEL = (s: string) =>
   s

@@ -139,6 +139,11 @@ export async function describeChange(docker: Docker, found: Existing, body: Body
 type Body = Record<string, unknown>;
 const env = (list: unknown): Map<string, string> =>
   new Map(((list as string[] | undefined) ?? []).map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)] as const));
+/** The names (never the values: they hold secrets) of the variables that differ between two `K=V` lists. */
+export function changedVariables(before: unknown, after: unknown): string[] {
+  const [was, now] = [env(before), env(after)];
+  return [...new Set([...was.keys(), ...now.keys()])].filter((k) => was.get(k) !== now.get(k)).sort();
+}
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 /** Port bindings and mounts as comparable strings: the engine fills in defaults (empty HostIp, options) we leave out. */
 const ports = (p: unknown) =>
@@ -158,8 +163,7 @@ const mounts = (h: Body) =>
 export function whatChanged(old: { Config: Body; HostConfig: Body }, body: Body): string {
   const out: string[] = [];
   if (old.Config['Image'] !== body['Image']) out.push(`image ${String(old.Config['Image'])} → ${String(body['Image'])}`);
-  const [was, now] = [env(old.Config['Env']), env(body['Env'])];
-  const vars = [...new Set([...was.keys(), ...now.keys()])].filter((k) => was.get(k) !== now.get(k)).sort();
+  const vars = changedVariables(old.Config['Env'], body['Env']);
   if (vars.length) out.push(`environment (${vars.join(', ')})`);
   if (body['Cmd'] !== undefined && !same(old.Config['Cmd'], body['Cmd'])) out.push('command');
   if (body['Entrypoint'] !== undefined && !same(old.Config['Entrypoint'], body['Entrypoint'])) out.push('entrypoint');

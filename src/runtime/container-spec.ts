@@ -57,9 +57,13 @@ export interface ContainerPlan {
 
 export type ServicePlan = { path: 'api'; plan: ContainerPlan } | { path: 'compose'; reason: string };
 
-/** Keys the fast path translates. Anything else sends the service through the compose CLI, with the key as the reason. */
-const HANDLED = new Set([
+/**
+ * Keys of a compose service that every translation here reads (the engine API fast path, the swarm target,
+ * the Kubernetes export); each adds its own below or where it is defined.
+ */
+export const COMMON_SERVICE_KEYS = [
   'image',
+  'build',
   'command',
   'entrypoint',
   'environment',
@@ -74,29 +78,35 @@ const HANDLED = new Set([
   'labels',
   'user',
   'working_dir',
+  'depends_on',
+  'profiles',
+  'mem_limit',
+  'cpus',
+  'container_name',
+  'stop_grace_period',
+  'cap_add',
+  'cap_drop',
+  'read_only',
+  'tty',
+  'stdin_open',
+] as const;
+
+/**
+ * Keys the fast path translates. Anything else sends the service through the compose CLI, with the key as the
+ * reason. (`build` is fine when its image is already on the engine; the runtime checks that.)
+ */
+const HANDLED = new Set<string>([
+  ...COMMON_SERVICE_KEYS,
   'hostname',
   'domainname',
   'extra_hosts',
-  'cap_add',
-  'cap_drop',
   'init',
   'stop_signal',
-  'stop_grace_period',
   'logging',
   'ulimits',
   'shm_size',
   'privileged',
-  'mem_limit',
-  'cpus',
-  'tty',
-  'stdin_open',
   'devices',
-  'read_only',
-  'depends_on',
-  'container_name',
-  'profiles',
-  // `build` is fine when its image is already on the engine; the runtime checks that.
-  'build',
 ]);
 
 const NETWORK_KEYS = new Set(['driver', 'driver_opts', 'internal', 'attachable', 'labels', 'name', 'external']);

@@ -4,6 +4,27 @@ import { PassThrough } from 'node:stream';
 
 export type LogStream = NodeJS.ReadableStream & { destroy(): void };
 
+/**
+ * Until the stream ends, closes or fails; when `signal` aborts first it is destroyed, and this resolves — or
+ * rejects with `onAbort()`'s error when given.
+ */
+function ended(stream: NodeJS.ReadableStream, signal: AbortSignal, onAbort?: () => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', reject);
+    signal.addEventListener(
+      'abort',
+      () => {
+        (stream as LogStream).destroy();
+        if (onAbort) reject(onAbort());
+        else resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
 /** Runs a command in a container, collecting stdout and stderr; rejects when `signal` aborts. */
 export async function execIn(
   docker: Docker,
@@ -17,19 +38,7 @@ export async function execIn(
   const chunks: Buffer[] = [];
   sink.on('data', (c: Buffer) => chunks.push(c));
   docker.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', reject);
-    signal.addEventListener(
-      'abort',
-      () => {
-        stream.destroy();
-        reject(new Error('exec cancelled'));
-      },
-      { once: true },
-    );
-  });
+  await ended(stream, signal, () => new Error('exec cancelled'));
   const { ExitCode } = await exec.inspect();
   return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8').trim() };
 }
@@ -46,19 +55,7 @@ export async function pipeLogs(
   follow: boolean,
   signal: AbortSignal,
 ): Promise<void> {
-  const done = new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', reject);
-    signal.addEventListener(
-      'abort',
-      () => {
-        stream.destroy();
-        resolve();
-      },
-      { once: true },
-    );
-  });
+  const done = ended(stream, signal);
   if (tty) stream.pipe(out, { end: false });
   else docker.modem.demuxStream(stream, out, out);
   if (!follow) {

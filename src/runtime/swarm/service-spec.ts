@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import {
   argv,
   bytes,
+  COMMON_SERVICE_KEYS,
   durationNs,
   environment,
   extraHosts,
@@ -41,44 +42,18 @@ export const HASH_LABEL = 'dev.stack.config-hash';
 export const REPLICAS_LABEL = 'dev.stack.replicas';
 
 /** Keys of a compose service the swarm target translates. */
-const SWARM_KEYS = new Set([
-  'image',
-  'build',
-  'command',
-  'entrypoint',
-  'environment',
-  'env_file',
-  'ports',
-  'expose',
-  'volumes',
-  'tmpfs',
-  'networks',
-  'healthcheck',
-  'restart',
-  'labels',
-  'user',
-  'working_dir',
+const SWARM_KEYS = new Set<string>([
+  ...COMMON_SERVICE_KEYS,
   'hostname',
   'extra_hosts',
-  'cap_add',
-  'cap_drop',
   'init',
   'stop_signal',
-  'stop_grace_period',
   'logging',
   'ulimits',
-  'tty',
-  'stdin_open',
-  'read_only',
-  'depends_on',
-  'profiles',
-  'mem_limit',
-  'cpus',
   'deploy',
   'sysctls',
   'dns',
   'dns_search',
-  'container_name',
 ]);
 
 /** Why a key has no swarm equivalent, and what to do instead; keys not listed get a generic answer. */

@@ -12,6 +12,7 @@ import { EngineUnreachableError, StartFailedError, UsageError } from '../../core
 import type { Endpoint } from '../../probes/types.js';
 import { bytes, toPorts, type ComposeMap, type ComposeModel, type ComposeValue } from '../container-spec.js';
 import { dockerFromEnv, engineEndpoint, toRuntimeEvent, type EngineEvent } from '../docker-runtime.js';
+import { changedVariables } from '../api-create.js';
 import { demux, engineEvents, execIn, pipeLogs, type LogStream } from '../engine-io.js';
 import { hostFor } from '../host.js';
 import type { ContainerInfo, CreateOptions, CreateReport, EngineFacts, PortBinding, Replacement, Runtime, RuntimeEvent, ServiceNeeds } from '../types.js';
@@ -157,6 +158,14 @@ export class SwarmRuntime implements Runtime {
         `the engine at ${engineEndpoint(this.env)} is a swarm worker, not a manager`,
         'Point DOCKER_HOST at a manager node (`docker node ls` on a manager lists them).',
       );
+  }
+
+  private node?: Promise<string | undefined>;
+  /** The swarm node of the engine stack talks to (asked once). */
+  private nodeId(): Promise<string | undefined> {
+    this.node ??= (this.docker.info() as Promise<{ Swarm?: { NodeID?: string } }>).then((i) => i.Swarm?.NodeID);
+    this.node.catch(() => (this.node = undefined));
+    return this.node;
   }
 
   private async services(): Promise<Map<string, SwarmService>> {
@@ -455,7 +464,7 @@ export class SwarmRuntime implements Runtime {
   private async settled(service: string, withinMs: number, old?: ReadonlySet<string>, killAfterMs?: number): Promise<void> {
     const begin = Date.now();
     const until = begin + withinMs;
-    const here = killAfterMs === undefined ? undefined : ((await this.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID;
+    const here = killAfterMs === undefined ? undefined : await this.nodeId();
     for (;;) {
       const found = await this.find(service);
       if (!found) return;
@@ -535,8 +544,8 @@ export class SwarmRuntime implements Runtime {
   /** Runs in a running task's container on this node (the node whose engine stack talks to). */
   async exec(service: string, command: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
     const found = await this.find(service);
-    const [info, tasks] = await Promise.all([this.docker.info() as Promise<{ Swarm?: { NodeID?: string } }>, found ? this.tasks([found.ID]) : []]);
-    const here = tasks.find((t) => t.Status.State === 'running' && t.NodeID === info.Swarm?.NodeID && t.Status.ContainerStatus?.ContainerID);
+    const [node, tasks] = await Promise.all([this.nodeId(), found ? this.tasks([found.ID]) : []]);
+    const here = tasks.find((t) => t.Status.State === 'running' && t.NodeID === node && t.Status.ContainerStatus?.ContainerID);
     if (!here)
       throw new Error(
         `no running task of ${service} on this node: an exec probe runs through the manager's engine; give the service a placement constraint node.role==manager or use a network probe`,
@@ -556,12 +565,9 @@ export class SwarmRuntime implements Runtime {
     // port is on the node that runs the task: that node's address, unless it is the manager itself.
     const url = new URL(engineEndpoint(this.env));
     const manager = url.protocol === 'tcp:' ? url.hostname : hostFor('');
-    if (p.nodeId) {
-      const [info, node] = await Promise.all([
-        this.docker.info() as Promise<{ Swarm?: { NodeID?: string } }>,
-        this.docker.getNode(p.nodeId).inspect() as Promise<{ Status?: { Addr?: string } }>,
-      ]);
-      if (p.nodeId !== info.Swarm?.NodeID && node.Status?.Addr) return { host: node.Status.Addr, port: p.hostPort };
+    if (p.nodeId && p.nodeId !== (await this.nodeId())) {
+      const node = (await this.docker.getNode(p.nodeId).inspect()) as { Status?: { Addr?: string } };
+      if (node.Status?.Addr) return { host: node.Status.Addr, port: p.hostPort };
     }
     return { host: manager, port: p.hostPort };
   }
@@ -594,9 +600,7 @@ export function describeChange(before: Record<string, unknown>, after: Record<st
   const [a, b] = [c(before), c(after)];
   const changes: string[] = [];
   if (a['Image'] !== b['Image']) changes.push(`image ${String(a['Image'])} → ${String(b['Image'])}`);
-  const vars = (x: unknown) => new Map(((x as string[] | undefined) ?? []).map((e) => [e.split('=')[0]!, e] as const));
-  const [ea, eb] = [vars(a['Env']), vars(b['Env'])];
-  const env = [...new Set([...ea.keys(), ...eb.keys()])].filter((k) => ea.get(k) !== eb.get(k)).sort();
+  const env = changedVariables(a['Env'], b['Env']);
   if (env.length) changes.push(`environment ${env.join(', ')}`);
   for (const [key, label] of [
     ['Args', 'command'],
